@@ -1,0 +1,1 @@
+"""What crosses a process boundary: event Structs, topic names, codecs, schemas. No I/O here."""

@@ -1,0 +1,121 @@
+"""`lynex-server`: one console script for every role (serve), migrations and settings.
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad settings or arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from prometheus_client import CollectorRegistry
+
+from contracts.topics import Topics
+from core.control.migrations import migrate as migrate_control_plane
+from core.control.store import ControlPlane, ControlPlaneError
+from core.database import create_engine
+from core.logging import configure_logging
+from core.roles import RoleContext, UnknownRoleError, build_roles, resolve_roles
+from core.settings import Settings, SettingsError, describe, load_settings
+
+log = logging.getLogger("lynex")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lynex-server", description="Lynex observability pipeline")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run one or more roles (default: all in one process)")
+    serve.add_argument("--roles", default="all", help="all, or a comma list of gateway,streams,query")
+    serve.add_argument("--no-migrate", action="store_true", help="skip migrations (a separate job runs them)")
+    sub.add_parser("migrate", help="apply control-plane (and storage) migrations, idempotently")
+    sub.add_parser("settings", help="list every LYNEX_* setting with its default")
+    return parser
+
+
+async def build_context(settings: Settings) -> RoleContext:
+    engine = create_engine(settings.database_url)
+    return RoleContext(
+        settings=settings,
+        registry=CollectorRegistry(),
+        engine=engine,
+        control=ControlPlane(engine),
+        topics=Topics.with_prefix(settings.kafka.topic_prefix),
+    )
+
+
+async def migrate(settings: Settings) -> None:
+    ctx = await build_context(settings)
+    try:
+        applied = await migrate_control_plane(ctx.engine)
+        print(f"control plane: {len(applied)} migration(s) applied {applied or ''}".rstrip())  # noqa: T201
+        if settings.init.project_id:
+            await ctx.control.ensure_bootstrap(settings.init.project_id, settings.init.api_key)
+    finally:
+        await ctx.engine.dispose()
+
+
+async def serve(settings: Settings, role_names: Sequence[str], run_migrations: bool = True) -> None:
+    import uvicorn  # noqa: PLC0415 - only `serve` needs the server
+
+    from core.server import create_app  # noqa: PLC0415
+
+    ctx = await build_context(settings)
+    if run_migrations:
+        await migrate_control_plane(ctx.engine)
+    if settings.init.project_id:
+        created = await ctx.control.ensure_bootstrap(settings.init.project_id, settings.init.api_key)
+        log.info("init_project_ready", extra={"project_id": settings.init.project_id, "newly_created": created})
+    roles = build_roles(role_names, ctx)
+    app = create_app(roles, ctx.registry, settings.gateway.max_body_bytes + 64 * 1024)
+    config = uvicorn.Config(
+        app,
+        host=settings.http.host,
+        port=settings.http.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=15,
+    )
+    server = uvicorn.Server(config)
+    log.info(
+        "server_starting",
+        extra={"roles": list(role_names), "url": f"http://{settings.http.host}:{settings.http.port}"},
+    )
+    try:
+        await server.serve()
+    finally:
+        await ctx.engine.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "settings":
+        for var, default, doc in describe():
+            print(f"{var:<42} {default:<24} {doc}")  # noqa: T201
+        return 0
+    try:
+        settings = load_settings(os.environ)
+    except SettingsError as exc:
+        print(f"lynex-server: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    configure_logging(settings.log)
+    try:
+        if args.command == "migrate":
+            asyncio.run(migrate(settings))
+        else:
+            role_names = resolve_roles(args.roles)
+            asyncio.run(serve(settings, role_names, run_migrations=not args.no_migrate))
+    except (UnknownRoleError, ControlPlaneError) as exc:
+        print(f"lynex-server: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The control plane: projects and API keys (users, rules... later) in a SQL database."""

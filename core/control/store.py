@@ -1,0 +1,126 @@
+"""Projects and API keys: the queries the gateway and the management API run on the control plane."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.control import tables
+from core.control.keys import display_prefix, generate_key, hash_key, is_well_formed, new_id
+
+
+class Project(msgspec.Struct, frozen=True):
+    id: str
+    name: str
+    created_at: datetime
+
+
+class ApiKey(msgspec.Struct, frozen=True):
+    id: str
+    project_id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+    events_accepted: int = 0
+
+
+class KeyIdentity(msgspec.Struct, frozen=True):
+    """What the gateway learns from a valid key."""
+
+    key_id: str
+    project_id: str
+
+
+class ControlPlaneError(Exception):
+    """A control-plane request that cannot be carried out (bad key format, unknown project...)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ControlPlane:
+    """Async access to projects and keys over one SQLAlchemy engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def create_project(self, name: str, project_id: str | None = None) -> Project:
+        project = Project(id=project_id or new_id("prj"), name=name, created_at=_now())
+        async with self.engine.begin() as conn:
+            await conn.execute(tables.projects.insert().values(msgspec.structs.asdict(project)))
+        return project
+
+    async def get_project(self, project_id: str) -> Project | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(tables.projects.c.id, tables.projects.c.name, tables.projects.c.created_at).where(
+                        tables.projects.c.id == project_id, tables.projects.c.deleted_at.is_(None)
+                    )
+                )
+            ).first()
+        return Project(id=row.id, name=row.name, created_at=row.created_at) if row else None
+
+    async def create_key(self, project_id: str, name: str, secret: str | None = None) -> tuple[ApiKey, str]:
+        """Create a key; the secret is returned here once and stored only as a hash."""
+        secret = secret or generate_key()
+        if not is_well_formed(secret):
+            raise ControlPlaneError("an API key looks like sk_live_ followed by 20-128 url-safe characters")
+        if await self.get_project(project_id) is None:
+            raise ControlPlaneError(f"unknown project {project_id!r}")
+        key = ApiKey(
+            id=new_id("key"), project_id=project_id, name=name, prefix=display_prefix(secret), created_at=_now()
+        )
+        values = msgspec.structs.asdict(key) | {"key_hash": hash_key(secret)}
+        async with self.engine.begin() as conn:
+            await conn.execute(tables.api_keys.insert().values(values))
+        return key, secret
+
+    async def find_key(self, secret: str) -> KeyIdentity | None:
+        """The identity behind a live key of a live project, or None."""
+        k, p = tables.api_keys, tables.projects
+        query = (
+            sa.select(k.c.id, k.c.project_id)
+            .join(p, p.c.id == k.c.project_id)
+            .where(k.c.key_hash == hash_key(secret), k.c.revoked_at.is_(None), p.c.deleted_at.is_(None))
+        )
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return KeyIdentity(key_id=row.id, project_id=row.project_id) if row else None
+
+    async def list_keys(self, project_id: str) -> list[ApiKey]:
+        k = tables.api_keys
+        query = sa.select(*(k.c[f] for f in ApiKey.__struct_fields__)).where(k.c.project_id == project_id)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query.order_by(k.c.created_at))).all()
+        return [ApiKey(**row._asdict()) for row in rows]
+
+    async def revoke_key(self, key_id: str) -> bool:
+        k = tables.api_keys
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                k.update().where(k.c.id == key_id, k.c.revoked_at.is_(None)).values(revoked_at=_now())
+            )
+        return bool(result.rowcount)
+
+    async def ensure_bootstrap(self, project_id: str, secret: str) -> bool:
+        """Make sure `project_id` and the key `secret` exist (headless set-up); True if created."""
+        if not is_well_formed(secret):
+            raise ControlPlaneError("LYNEX_INIT__API_KEY must look like sk_live_ + 20-128 url-safe characters")
+        created = False
+        if await self.get_project(project_id) is None:
+            await self.create_project(project_id, project_id=project_id)
+            created = True
+        existing = await self.find_key(secret)
+        if existing is not None:
+            if existing.project_id != project_id:
+                raise ControlPlaneError("LYNEX_INIT__API_KEY already belongs to another project")
+            return created
+        await self.create_key(project_id, "bootstrap", secret=secret)
+        return True

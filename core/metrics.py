@@ -1,0 +1,49 @@
+"""The catalogue of every Prometheus metric Lynex exports, one class per service.
+
+Each process builds one `CollectorRegistry` at start-up and passes it down; nothing registers on
+the global default registry, so tests can build as many apps as they like.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
+BATCH_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000)
+
+
+class GatewayMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.events_accepted = Counter(
+            "lynex_gateway_events_accepted", "Events acknowledged by Kafka and answered 202.", registry=registry
+        )
+        self.requests_rejected = Counter(
+            "lynex_gateway_requests_rejected",
+            "Requests refused, by reason (invalid, too_large, unauthorized, forbidden, unavailable, shed...).",
+            ["reason"],
+            registry=registry,
+        )
+        self.produce_latency = Histogram(
+            "lynex_gateway_produce_latency_seconds",
+            "Time from handing a request's record to Kafka to its acknowledgement.",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.batch_size = Histogram(
+            "lynex_gateway_batch_size_events", "Events per accepted request.", buckets=BATCH_BUCKETS, registry=registry
+        )
+        self.inflight_requests = Gauge(
+            "lynex_gateway_inflight_requests", "Requests waiting for Kafka right now.", registry=registry
+        )
+        self.inflight_events = Gauge(
+            "lynex_gateway_inflight_events", "Events waiting for Kafka right now.", registry=registry
+        )
+        self.inflight_limit = Gauge(
+            "lynex_gateway_inflight_limit",
+            "The caps beyond which the gateway sheds load with 503.",
+            ["kind"],
+            registry=registry,
+        )
+        self.key_cache_lookups = Counter(
+            "lynex_gateway_key_cache_lookups", "API key lookups, by result (hit, miss).", ["result"], registry=registry
+        )

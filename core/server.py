@@ -1,0 +1,70 @@
+"""The HTTP host: one Litestar app for whatever roles this process runs, plus health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import msgspec
+from litestar import Litestar, MediaType, Response, get
+from litestar.openapi import OpenAPIConfig
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from core.roles import Role
+
+log = logging.getLogger(__name__)
+
+
+class Health(msgspec.Struct):
+    status: str
+    roles: list[str]
+    problems: list[str] = []
+
+
+def create_app(roles: Sequence[Role], registry: CollectorRegistry, max_body_bytes: int) -> Litestar:
+    names = [r.name for r in roles]
+
+    @get("/health", media_type=MediaType.JSON, include_in_schema=False, sync_to_thread=False)
+    def health() -> Health:
+        return Health(status="ok", roles=names)
+
+    @get("/ready", media_type=MediaType.JSON, include_in_schema=False)
+    async def ready() -> Response[Health]:
+        checks = [check for role in roles for check in role.readiness]
+        results = await asyncio.gather(*(check() for check in checks))
+        problems = [r for r in results if r is not None]
+        status = 503 if problems else 200
+        return Response(Health("unavailable" if problems else "ready", names, problems), status_code=status)
+
+    @get("/metrics", include_in_schema=False, sync_to_thread=False)
+    def metrics() -> Response[bytes]:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def startup() -> None:
+        for role in roles:
+            for hook in role.on_startup:
+                await hook()
+        log.info("roles_started", extra={"roles": names})
+
+    async def shutdown() -> None:
+        for role in reversed(roles):
+            for hook in role.on_shutdown:
+                try:
+                    await hook()
+                except Exception:  # one failing hook must not keep the others from draining
+                    log.exception("shutdown_hook_failed", extra={"role": role.name})
+
+    handlers = {}
+    for role in roles:
+        handlers.update(role.exception_handlers)
+    return Litestar(
+        route_handlers=[health, ready, metrics, *(h for role in roles for h in role.route_handlers)],
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        exception_handlers=handlers,
+        request_max_body_size=max_body_bytes,
+        openapi_config=OpenAPIConfig(title="Lynex", version="1", path="/schema"),
+        debug=False,
+        logging_config=None,  # core.logging configures the process; Litestar must not replace it
+    )

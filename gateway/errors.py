@@ -1,0 +1,92 @@
+"""Every way a request can fail, each mapped to exactly one HTTP status (in `to_response`).
+
+    GatewayError
+    ├── Unauthorized        401  no API key
+    ├── Forbidden           403  unknown/revoked key, or an event for another project
+    ├── BadBody             400  corrupt gzip
+    ├── PayloadTooLarge     413  over the size cap, before or after decompression
+    ├── UnsupportedEncoding 415  a Content-Encoding other than gzip/identity
+    ├── InvalidEvents       422  invalid JSON or events; names index + JSON path of each bad field
+    ├── RateLimited         429  over the key's rate (Retry-After)
+    └── Unavailable         503  Kafka or the control plane unreachable, or load shed (Retry-After)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+from litestar import MediaType, Request, Response
+
+from contracts.codec import FieldError
+
+
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    error: str
+    message: str
+    errors: list[FieldError] = []
+
+
+class GatewayError(Exception):
+    status = 500
+    code = "internal"
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+
+    def body(self) -> ErrorBody:
+        return ErrorBody(error=self.code, message=self.message)
+
+
+class Unauthorized(GatewayError):
+    status, code = 401, "unauthorized"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="lynex"'}
+
+
+class Forbidden(GatewayError):
+    status, code = 403, "forbidden"
+
+
+class BadBody(GatewayError):
+    status, code = 400, "bad_body"
+
+
+class PayloadTooLarge(GatewayError):
+    status, code = 413, "payload_too_large"
+
+
+class UnsupportedEncoding(GatewayError):
+    status, code = 415, "unsupported_encoding"
+
+
+class InvalidEvents(GatewayError):
+    status, code = 422, "invalid_events"
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        bad = len({e.index for e in errors})
+        super().__init__(f"{bad} invalid event(s); nothing was accepted" if errors else "invalid request")
+        self.errors = list(errors)
+
+    def body(self) -> ErrorBody:
+        return ErrorBody(error=self.code, message=self.message, errors=self.errors)
+
+
+class RateLimited(GatewayError):
+    status, code = 429, "rate_limited"
+
+
+class Unavailable(GatewayError):
+    status, code = 503, "unavailable"
+
+
+def to_response(_: Request[object, object, object], exc: GatewayError) -> Response[bytes]:
+    return Response(
+        msgspec.json.encode(exc.body()), status_code=exc.status, headers=exc.headers(), media_type=MediaType.JSON
+    )

@@ -1,0 +1,98 @@
+"""Accepting a request: validate, attribute to the key's project, shed load, write, acknowledge."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+
+from contracts.codec import FieldError, decode_events, encode
+from contracts.events import Event, RawEnvelope
+from core.control.store import KeyIdentity
+from core.metrics import GatewayMetrics
+from gateway.errors import Forbidden, InvalidEvents, Unavailable
+from gateway.sink import EventSink, SinkUnavailable
+
+
+class Queued(msgspec.Struct, rename="camel"):
+    status: str
+    event_id: str
+
+
+class QueuedBatch(msgspec.Struct, rename="camel"):
+    status: str
+    accepted: int
+    event_ids: list[str]
+
+
+class Ingestor:
+    def __init__(
+        self, sink: EventSink, metrics: GatewayMetrics, max_inflight_requests: int, max_inflight_events: int
+    ) -> None:
+        self.sink = sink
+        self.metrics = metrics
+        self.max_inflight_requests = max_inflight_requests
+        self.max_inflight_events = max_inflight_events
+        self.inflight_requests = 0
+        self.inflight_events = 0
+        metrics.inflight_limit.labels("requests").set(max_inflight_requests)
+        metrics.inflight_limit.labels("events").set(max_inflight_events)
+
+    async def ingest(self, identity: KeyIdentity, payload: bytes) -> Queued | QueuedBatch:
+        decoded = decode_events(payload)
+        if isinstance(decoded, list):
+            raise InvalidEvents(decoded)
+        events, is_batch = decoded
+        stamped = _attribute(events, identity.project_id, datetime.now(UTC))
+        await self._write(identity, stamped)
+        self.metrics.events_accepted.inc(len(stamped))
+        self.metrics.batch_size.observe(len(stamped))
+        if not is_batch:
+            return Queued(status="queued", event_id=str(stamped[0].event_id))
+        return QueuedBatch(status="queued", accepted=len(stamped), event_ids=[str(e.event_id) for e in stamped])
+
+    async def _write(self, identity: KeyIdentity, events: list[Event]) -> None:
+        n = len(events)
+        if (
+            self.inflight_requests >= self.max_inflight_requests
+            or self.inflight_events + n > self.max_inflight_events
+        ):
+            self.metrics.requests_rejected.labels("shed").inc()
+            raise Unavailable("gateway overloaded: too much work waiting for Kafka", retry_after=1)
+        envelope = RawEnvelope(
+            project_id=identity.project_id, key_id=identity.key_id, received_at=datetime.now(UTC), events=events
+        )
+        value = encode(envelope)
+        self.inflight_requests += 1
+        self.inflight_events += n
+        self.metrics.inflight_requests.inc()
+        self.metrics.inflight_events.inc(n)
+        try:
+            with self.metrics.produce_latency.time():
+                await self.sink.send(identity.project_id.encode(), value)
+        except SinkUnavailable as exc:
+            raise Unavailable(str(exc), retry_after=2) from exc
+        finally:
+            self.inflight_requests -= 1
+            self.inflight_events -= n
+            self.metrics.inflight_requests.dec()
+            self.metrics.inflight_events.dec(n)
+
+
+def _attribute(events: list[Event], project_id: str, received_at: datetime) -> list[Event]:
+    """Fill in the key's project and a missing timestamp; an event for another project is refused."""
+    out: list[Event] = []
+    foreign: list[FieldError] = []
+    for index, event in enumerate(events):
+        if event.project_id is not None and event.project_id != project_id:
+            foreign.append(FieldError(path=f"$.events[{index}].projectId", message="not this key's project"))
+            continue
+        if event.project_id is None or event.timestamp is None:
+            event = msgspec.structs.replace(
+                event, project_id=project_id, timestamp=event.timestamp or received_at
+            )
+        out.append(event)
+    if foreign:
+        paths = ", ".join(e.path for e in foreign[:5])
+        raise Forbidden(f"{len(foreign)} event(s) name a project this API key does not belong to: {paths}")
+    return out

@@ -1,0 +1,35 @@
+"""The gateway role: wires the key cache, the ingestor and the Kafka sink into HTTP routes."""
+
+from __future__ import annotations
+
+from core.metrics import GatewayMetrics
+from core.roles import Role, RoleContext
+from gateway.auth import KeyCache
+from gateway.errors import GatewayError, to_response
+from gateway.ingest import Ingestor
+from gateway.routes import build_routes
+from gateway.sink import EventSink, KafkaSink
+
+
+def build_gateway(ctx: RoleContext, sink: EventSink) -> Role:
+    settings = ctx.settings.gateway
+    metrics = GatewayMetrics(ctx.registry)
+    keys = KeyCache(ctx.control, settings.key_cache_ttl_s, metrics)
+    ingestor = Ingestor(sink, metrics, settings.max_inflight_requests, settings.max_inflight_events)
+
+    def count_rejection(request: object, exc: GatewayError) -> object:
+        metrics.requests_rejected.labels(exc.code).inc()
+        return to_response(request, exc)  # type: ignore[arg-type]
+
+    return Role(
+        name="gateway",
+        route_handlers=build_routes(keys, ingestor, settings.max_body_bytes),
+        on_startup=[sink.start],
+        on_shutdown=[sink.stop],
+        readiness=[sink.check],
+        exception_handlers={GatewayError: count_rejection},
+    )
+
+
+def build_role(ctx: RoleContext) -> Role:
+    return build_gateway(ctx, KafkaSink(ctx.settings.kafka, ctx.topics))

@@ -1,0 +1,52 @@
+"""HTTP routes of the gateway role."""
+
+from __future__ import annotations
+
+from litestar import MediaType, Request, Response, post
+from litestar.exceptions import ClientException
+from litestar.openapi.datastructures import ResponseSpec
+
+from contracts.codec import encode
+from gateway.auth import KeyCache, extract_key
+from gateway.body import decode_body
+from gateway.errors import ErrorBody, PayloadTooLarge
+from gateway.ingest import Ingestor, QueuedBatch
+
+_ERRORS = {
+    401: ResponseSpec(ErrorBody, description="No API key."),
+    403: ResponseSpec(ErrorBody, description="Unknown or revoked key, or an event for another project."),
+    413: ResponseSpec(ErrorBody, description="Over 5 MiB, before or after gzip decompression."),
+    422: ResponseSpec(ErrorBody, description="Invalid JSON or events: index and JSON path of each bad field."),
+    429: ResponseSpec(ErrorBody, description="Over the key's rate limit; see Retry-After."),
+    503: ResponseSpec(ErrorBody, description="Kafka unavailable or gateway overloaded; see Retry-After."),
+}
+
+
+def build_routes(keys: KeyCache, ingestor: Ingestor, max_body_bytes: int) -> list[object]:
+    @post(
+        "/api/v1/events",
+        status_code=202,
+        summary="Ingest one event or a batch of up to 1,000",
+        description=(
+            "Body: one event, or {\"events\": [...]}; schema at contracts/schema/event.v1.json. "
+            "Content-Encoding: gzip accepted. A batch is all-or-nothing: one invalid event rejects it "
+            "with 422 and nothing is written. 202 is sent only after Kafka acknowledged (acks=all)."
+        ),
+        responses={202: ResponseSpec(QueuedBatch, description="Queued: durable in Kafka."), **_ERRORS},
+        tags=["ingest"],
+        security=[{"apiKey": []}],
+    )
+    async def ingest_events(request: Request[object, object, object]) -> Response[bytes]:
+        secret = extract_key(request.headers)
+        identity = await keys.authenticate(secret)
+        try:
+            raw = await request.body()
+        except ClientException as exc:
+            if exc.status_code == 413:
+                raise PayloadTooLarge(f"request body is over {max_body_bytes} bytes") from exc
+            raise
+        payload = decode_body(raw, request.headers.get("content-encoding"), max_body_bytes)
+        result = await ingestor.ingest(identity, payload)
+        return Response(encode(result), status_code=202, media_type=MediaType.JSON)
+
+    return [ingest_events]
