@@ -43,25 +43,27 @@ class Ingestor:
         if isinstance(decoded, list):
             raise InvalidEvents(decoded)
         events, is_batch = decoded
-        stamped = _attribute(events, identity.project_id, datetime.now(UTC))
-        await self._write(identity, stamped)
+        received_at = datetime.now(UTC)
+        stamped = _attribute(events, identity.project_id, received_at)
+        await self._write(
+            RawEnvelope(
+                project_id=identity.project_id, key_id=identity.key_id, received_at=received_at, events=stamped
+            )
+        )
         self.metrics.events_accepted.inc(len(stamped))
         self.metrics.batch_size.observe(len(stamped))
         if not is_batch:
             return Queued(status="queued", event_id=str(stamped[0].event_id))
         return QueuedBatch(status="queued", accepted=len(stamped), event_ids=[str(e.event_id) for e in stamped])
 
-    async def _write(self, identity: KeyIdentity, events: list[Event]) -> None:
-        n = len(events)
+    async def _write(self, envelope: RawEnvelope) -> None:
+        n = len(envelope.events)
         if (
             self.inflight_requests >= self.max_inflight_requests
             or self.inflight_events + n > self.max_inflight_events
         ):
             self.metrics.requests_rejected.labels("shed").inc()
             raise Unavailable("gateway overloaded: too much work waiting for Kafka", retry_after=1)
-        envelope = RawEnvelope(
-            project_id=identity.project_id, key_id=identity.key_id, received_at=datetime.now(UTC), events=events
-        )
         value = encode(envelope)
         self.inflight_requests += 1
         self.inflight_events += n
@@ -69,7 +71,7 @@ class Ingestor:
         self.metrics.inflight_events.inc(n)
         try:
             with self.metrics.produce_latency.time():
-                await self.sink.send(identity.project_id.encode(), value)
+                await self.sink.send(envelope.project_id.encode(), value)
         except SinkUnavailable as exc:
             raise Unavailable(str(exc), retry_after=2) from exc
         finally:

@@ -1,0 +1,278 @@
+"""The gateway role over an in-memory sink: status codes, bodies, what reaches the sink."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from contracts.codec import decode_envelope
+from core.control.store import KeyIdentity
+from core.metrics import GatewayMetrics
+from gateway.auth import KeyCache, extract_key
+from gateway.errors import (
+    BadBody,
+    Forbidden,
+    GatewayError,
+    InvalidEvents,
+    PayloadTooLarge,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+    UnsupportedEncoding,
+)
+from gateway.ingest import Ingestor
+from gateway.sink import MemorySink, SinkUnavailable
+from tests.support.inprocess import inprocess_gateway
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "contracts" / "examples"
+LOG = {"type": "log", "body": {"level": "info", "message": "hello"}}
+URL = "/api/v1/events"
+
+
+def sent(sink: MemorySink) -> list[object]:
+    return [event for _, value in sink.records for event in decode_envelope(value).events]
+
+
+async def test_single_event_is_queued_and_attributed(tmp_path: Path) -> None:
+    async with inprocess_gateway(tmp_path) as gw:
+        response = await gw.client.post(URL, content=(EXAMPLES / "minimal.json").read_bytes(), headers=gw.headers)
+        assert response.status_code == 202
+        body = response.json()
+        assert body["status"] == "queued"
+        assert isinstance(gw.sink, MemorySink)
+        [(key, value)] = gw.sink.records
+        envelope = decode_envelope(value)
+        assert key == b"unit-project"
+        assert envelope.project_id == "unit-project"
+        assert envelope.key_id.startswith("key_")
+        [event] = envelope.events
+        assert str(event.event_id) == body["eventId"]
+        assert event.project_id == "unit-project"
+        assert event.timestamp == envelope.received_at  # no timestamp sent: the gateway's clock
+
+
+async def test_batch_returns_every_id_in_order(tmp_path: Path) -> None:
+    async with inprocess_gateway(tmp_path) as gw:
+        response = await gw.client.post(URL, content=(EXAMPLES / "batch.json").read_bytes(), headers=gw.headers)
+        assert response.status_code == 202
+        assert response.json() == {
+            "status": "queued",
+            "accepted": 2,
+            "eventIds": ["0b7f8a52-2f3c-4c47-9a3a-1f1c2f6d4e08", "0b7f8a52-2f3c-4c47-9a3a-1f1c2f6d4e09"],
+        }
+        assert len(gw.sink.records) == 1  # one record per request
+
+
+async def test_bearer_header_works(tmp_path: Path) -> None:
+    async with inprocess_gateway(tmp_path) as gw:
+        headers = {"Authorization": f"Bearer {gw.secret}"}
+        assert (await gw.client.post(URL, json=LOG, headers=headers)).status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Basic abc"}, 401),
+        ({"X-API-Key": "sk_live_thisdoesnotexistatallxx"}, 403),
+        ({"X-API-Key": "not-even-a-key"}, 403),
+    ],
+)
+async def test_auth_outcomes_write_nothing(tmp_path: Path, headers: dict[str, str], status: int) -> None:
+    async with inprocess_gateway(tmp_path) as gw:
+        response = await gw.client.post(URL, json=LOG, headers=headers)
+        assert response.status_code == status
+        assert response.json()["error"] in ("unauthorized", "forbidden")
+        assert gw.sink.records == []  # type: ignore[attr-defined]
+
+
+async def test_revoked_key_is_refused_after_the_cache_ttl(tmp_path: Path) -> None:
+    async with inprocess_gateway(tmp_path, key_cache_ttl_s=0.2) as gw:
+        [key] = await gw.control.list_keys(gw.project_id)
+        assert (await gw.client.post(URL, json=LOG, headers=gw.headers)).status_code == 202
+        assert await gw.control.revoke_key(key.id)
+        await asyncio.sleep(0.3)
+        assert (await gw.client.post(URL, json=LOG, headers=gw.headers)).status_code == 403
+
+
+async def test_event_for_another_project_is_forbidden(tmp_path: Path) -> None:
+    async with inprocess_gateway(tmp_path) as gw:
+        batch = {"events": [LOG, {**LOG, "projectId": "someone-else"}]}
+        response = await gw.client.post(URL, json=batch, headers=gw.headers)
+        assert response.status_code == 403
+        assert "$.events[1].projectId" in response.json()["message"]
+        assert gw.sink.records == []  # type: ignore[attr-defined]
+        own = {**LOG, "projectId": gw.project_id}
+        assert (await gw.client.post(URL, json=own, headers=gw.headers)).status_code == 202
+
+
+async def test_mixed_batch_is_rejected_whole_with_every_error(tmp_path: Path) -> None:
+    async with inprocess_gateway(tmp_path) as gw:
+        batch = {"events": [LOG, {"type": "llm_call", "body": {"model": "m", "tokens": {"input": -1}}}, LOG, {}]}
+        response = await gw.client.post(URL, json=batch, headers=gw.headers)
+        assert response.status_code == 422
+        body = response.json()
+        assert body["error"] == "invalid_events"
+        assert [(e["index"], e["path"]) for e in body["errors"]] == [
+            (1, "$.events[1].body.tokens.input"),
+            (3, "$.events[3]"),
+        ]
+        assert gw.sink.records == []  # type: ignore[attr-defined]
+
+
+async def test_invalid_json_is_422(tmp_path: Path) -> None:
+    async with inprocess_gateway(tmp_path) as gw:
+        response = await gw.client.post(URL, content=b'{"type": ', headers=gw.headers)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["path"] == "$"
+
+
+async def test_oversized_body_is_413(tmp_path: Path) -> None:
+    async with inprocess_gateway(tmp_path, max_body_bytes=10_000) as gw:
+        big = {**LOG, "body": {"level": "info", "message": "x" * 20_000}}
+        response = await gw.client.post(URL, json=big, headers=gw.headers)
+        assert response.status_code == 413
+        assert gw.sink.records == []  # type: ignore[attr-defined]
+
+
+async def test_gzip_bomb_is_413_and_gzip_is_accepted(tmp_path: Path) -> None:
+    async with inprocess_gateway(tmp_path, max_body_bytes=100_000) as gw:
+        headers = gw.headers | {"Content-Encoding": "gzip"}
+        bomb = gzip.compress(b'{"type": "log", "body": {"level": "info", "message": "' + b"x" * 500_000 + b'"}}')
+        response = await gw.client.post(URL, content=bomb, headers=headers)
+        assert response.status_code == 413
+        assert "decompression" in response.json()["message"]
+        ok = await gw.client.post(URL, content=gzip.compress(json.dumps(LOG).encode()), headers=headers)
+        assert ok.status_code == 202
+        assert len(gw.sink.records) == 1  # type: ignore[attr-defined]
+
+
+async def test_kafka_unavailable_is_503_with_retry_after(tmp_path: Path) -> None:
+    sink = MemorySink()
+    sink.fail_with = "kafka down"
+    async with inprocess_gateway(tmp_path, sink=sink) as gw:
+        response = await gw.client.post(URL, json=LOG, headers=gw.headers)
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "2"
+        ready = await gw.client.get("/ready")
+        assert ready.status_code == 503
+        assert ready.json()["problems"] == ["kafka down"]
+
+
+class BlockingSink(MemorySink):
+    """Holds every send until released: fills the gateway's in-flight budget."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+        self.waiting = 0
+
+    async def send(self, key: bytes, value: bytes) -> None:
+        self.waiting += 1
+        await self.release.wait()
+        await super().send(key, value)
+
+
+async def test_load_is_shed_beyond_the_inflight_cap() -> None:
+    registry = CollectorRegistry()
+    sink = BlockingSink()
+    ingestor = Ingestor(sink, GatewayMetrics(registry), max_inflight_requests=3, max_inflight_events=1000)
+    identity = KeyIdentity(key_id="key_1", project_id="p")
+    payload = json.dumps(LOG).encode()
+    held = [asyncio.create_task(ingestor.ingest(identity, payload)) for _ in range(3)]
+    while sink.waiting < 3:
+        await asyncio.sleep(0.01)
+    with pytest.raises(Unavailable, match="overloaded") as info:
+        await ingestor.ingest(identity, payload)
+    assert info.value.retry_after == 1
+    sink.release.set()
+    assert len(await asyncio.gather(*held)) == 3
+    assert len(sink.records) == 3
+    assert registry.get_sample_value("lynex_gateway_requests_rejected_total", {"reason": "shed"}) == 1.0
+    assert registry.get_sample_value("lynex_gateway_inflight_limit", {"kind": "requests"}) == 3.0
+    assert registry.get_sample_value("lynex_gateway_inflight_requests") == 0.0
+
+
+async def test_events_cap_sheds_a_large_batch() -> None:
+    sink = MemorySink()
+    ingestor = Ingestor(sink, GatewayMetrics(CollectorRegistry()), max_inflight_requests=10, max_inflight_events=5)
+    identity = KeyIdentity(key_id="key_1", project_id="p")
+    with pytest.raises(Unavailable):
+        await ingestor.ingest(identity, json.dumps({"events": [LOG] * 6}).encode())
+    await ingestor.ingest(identity, json.dumps({"events": [LOG] * 5}).encode())
+    assert len(sink.records) == 1
+
+
+async def test_metrics_count_accepted_and_rejected(tmp_path: Path) -> None:
+    async with inprocess_gateway(tmp_path) as gw:
+        await gw.client.post(URL, content=(EXAMPLES / "batch.json").read_bytes(), headers=gw.headers)
+        await gw.client.post(URL, json=LOG)
+        metrics = (await gw.client.get("/metrics")).text
+        assert "lynex_gateway_events_accepted_total 2.0" in metrics
+        assert 'lynex_gateway_requests_rejected_total{reason="unauthorized"} 1.0' in metrics
+
+
+async def test_openapi_document_is_served(tmp_path: Path) -> None:
+    async with inprocess_gateway(tmp_path) as gw:
+        doc = (await gw.client.get("/schema/openapi.json")).json()
+        assert "/api/v1/events" in doc["paths"]
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (Unauthorized("x"), 401),
+        (Forbidden("x"), 403),
+        (BadBody("x"), 400),
+        (PayloadTooLarge("x"), 413),
+        (UnsupportedEncoding("x"), 415),
+        (InvalidEvents([]), 422),
+        (RateLimited("x", retry_after=3), 429),
+        (Unavailable("x", retry_after=2), 503),
+    ],
+)
+def test_every_error_maps_to_one_status(error: GatewayError, status: int) -> None:
+    assert error.status == status
+    if status in (429, 503):
+        assert error.headers()["Retry-After"].isdigit()
+
+
+def test_extract_key() -> None:
+    assert extract_key({"x-api-key": "sk_live_a"}) == "sk_live_a"
+    assert extract_key({"authorization": "Bearer sk_live_b "}) == "sk_live_b"
+    with pytest.raises(Unauthorized):
+        extract_key({"authorization": "Token sk_live_b"})
+
+
+class CountingControl:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def find_key(self, secret: str) -> object:
+        self.calls += 1
+        await asyncio.sleep(0.01)
+        return None
+
+
+async def test_key_cache_collapses_concurrent_misses_and_expires() -> None:
+    now = [0.0]
+    control = CountingControl()
+    cache = KeyCache(control, ttl_s=5, metrics=GatewayMetrics(CollectorRegistry()), clock=lambda: now[0])  # type: ignore[arg-type]
+    secret = "sk_live_" + "a" * 30
+    results = await asyncio.gather(*(cache.authenticate(secret) for _ in range(10)), return_exceptions=True)
+    assert all(isinstance(r, Forbidden) for r in results)
+    assert control.calls == 1
+    await asyncio.gather(cache.authenticate(secret), return_exceptions=True)
+    assert control.calls == 1  # negative result cached
+    now[0] = 10.0
+    await asyncio.gather(cache.authenticate(secret), return_exceptions=True)
+    assert control.calls == 2
+
+
+def test_sink_unavailable_is_an_exception() -> None:
+    assert issubclass(SinkUnavailable, Exception)
