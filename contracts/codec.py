@@ -98,7 +98,9 @@ def _decode_batch(payload: bytes) -> tuple[list[Event], bool] | list[FieldError]
             _event_decoder.decode(raw)
         except msgspec.ValidationError as exc:
             path, message = _split_error(exc)
-            errors.append(FieldError(path=_prefixed(path, f"$.events[{index}]"), message=message, index=index))
+            errors.append(
+                FieldError(path=_prefixed(path, f"$.events[{index}]"), message=message, index=index)
+            )
     return errors
 
 

@@ -31,12 +31,12 @@ class _Wire(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True, kw_
     """Base of every wire Struct: camelCase names, immutable, defaults left out when encoding."""
 
 
-class SdkInfo(_Wire):
+class SdkInfo(_Wire, frozen=True):
     name: Name
     version: Annotated[str, msgspec.Meta(max_length=64)] = ""
 
 
-class Context(_Wire):
+class Context(_Wire, frozen=True):
     """Who and where: well-known keys are typed; anything else goes in `attributes`."""
 
     env: Annotated[str, msgspec.Meta(max_length=64)] | None = None
@@ -47,14 +47,14 @@ class Context(_Wire):
     attributes: dict[str, Any] = {}
 
 
-class Tokens(_Wire):
+class Tokens(_Wire, frozen=True):
     input: Count = 0
     output: Count = 0
     cached: Count | None = None
     reasoning: Count | None = None
 
 
-class ChatMessage(_Wire):
+class ChatMessage(_Wire, frozen=True):
     role: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     # Text, or a list of content parts (images, tool results...) kept as sent.
     content: str | list[Any] | None = None
@@ -62,7 +62,7 @@ class ChatMessage(_Wire):
     tool_calls: list[Any] | None = None
 
 
-class ErrorInfo(_Wire):
+class ErrorInfo(_Wire, frozen=True):
     type: Name
     message: str = ""
 
@@ -70,7 +70,7 @@ class ErrorInfo(_Wire):
 # -- bodies -----------------------------------------------------------------------------------------
 
 
-class LlmCallBody(_Wire):
+class LlmCallBody(_Wire, frozen=True):
     model: Name
     provider: Name | None = None
     prompt: str | list[ChatMessage] | None = None
@@ -87,27 +87,27 @@ class LlmCallBody(_Wire):
     parent_span_id: Id | None = None
 
 
-class TokenUsageBody(_Wire):
+class TokenUsageBody(_Wire, frozen=True):
     model: Name
     tokens: Tokens
     provider: Name | None = None
     cost_usd: NonNegative | None = None
 
 
-class LogBody(_Wire):
+class LogBody(_Wire, frozen=True):
     level: LogLevel
     message: str
     attributes: dict[str, Any] | None = None
 
 
-class ErrorBody(_Wire):
+class ErrorBody(_Wire, frozen=True):
     error_type: Name
     message: str
     stack: str | None = None
     handled: bool | None = None
 
 
-class SpanBody(_Wire):
+class SpanBody(_Wire, frozen=True):
     trace_id: Id
     span_id: Id
     name: Name
@@ -121,7 +121,7 @@ class SpanBody(_Wire):
 # -- events: one Struct per type, tagged by the `type` field ----------------------------------------
 
 
-class _EventBase(_Wire, tag_field="type"):
+class _EventBase(_Wire, frozen=True, tag_field="type"):
     # Generated when absent; SDKs send their own so that a retried request deduplicates downstream.
     event_id: uuid.UUID = msgspec.field(default_factory=uuid.uuid4)
     # Absent: the gateway fills in the API key's project.
@@ -132,27 +132,27 @@ class _EventBase(_Wire, tag_field="type"):
     context: Context | None = None
 
 
-class LlmCallEvent(_EventBase, tag="llm_call", kw_only=True):
+class LlmCallEvent(_EventBase, frozen=True, tag="llm_call", kw_only=True):
     body: LlmCallBody
 
 
-class TokenUsageEvent(_EventBase, tag="token_usage", kw_only=True):
+class TokenUsageEvent(_EventBase, frozen=True, tag="token_usage", kw_only=True):
     body: TokenUsageBody
 
 
-class LogEvent(_EventBase, tag="log", kw_only=True):
+class LogEvent(_EventBase, frozen=True, tag="log", kw_only=True):
     body: LogBody
 
 
-class ErrorEvent(_EventBase, tag="error", kw_only=True):
+class ErrorEvent(_EventBase, frozen=True, tag="error", kw_only=True):
     body: ErrorBody
 
 
-class SpanEvent(_EventBase, tag="span", kw_only=True):
+class SpanEvent(_EventBase, frozen=True, tag="span", kw_only=True):
     body: SpanBody
 
 
-class CustomEvent(_EventBase, tag="custom", kw_only=True):
+class CustomEvent(_EventBase, frozen=True, tag="custom", kw_only=True):
     body: dict[str, Any]
 
 
@@ -163,13 +163,13 @@ EVENT_TYPES: tuple[str, ...] = ("llm_call", "token_usage", "log", "error", "span
 MAX_BATCH_EVENTS = 1000
 
 
-class EventBatch(_Wire):
+class EventBatch(_Wire, frozen=True):
     """The batch form of `POST /api/v1/events`: 1 to 1,000 events."""
 
     events: Annotated[list[Event], msgspec.Meta(min_length=1, max_length=MAX_BATCH_EVENTS)]
 
 
-class RawEnvelope(_Wire):
+class RawEnvelope(_Wire, frozen=True):
     """One gateway request as one Kafka record on `events.raw`, keyed by project id.
 
     Every event in it already carries the project id; `received_at` and `key_id` are stamped by

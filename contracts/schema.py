@@ -36,7 +36,7 @@ def render() -> str:
 def main() -> None:
     SCHEMA_PATH.parent.mkdir(exist_ok=True)
     SCHEMA_PATH.write_text(render())
-    print(f"wrote {SCHEMA_PATH}")  # noqa: T201
+    print(f"wrote {SCHEMA_PATH}")
 
 
 if __name__ == "__main__":

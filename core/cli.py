@@ -51,7 +51,7 @@ async def migrate(settings: Settings) -> None:
     ctx = await build_context(settings)
     try:
         applied = await migrate_control_plane(ctx.engine)
-        print(f"control plane: {len(applied)} migration(s) applied {applied or ''}".rstrip())  # noqa: T201
+        print(f"control plane: {len(applied)} migration(s) applied {applied or ''}".rstrip())
         if settings.init.project_id:
             await ctx.control.ensure_bootstrap(settings.init.project_id, settings.init.api_key)
     finally:
@@ -68,7 +68,9 @@ async def serve(settings: Settings, role_names: Sequence[str], run_migrations: b
         await migrate_control_plane(ctx.engine)
     if settings.init.project_id:
         created = await ctx.control.ensure_bootstrap(settings.init.project_id, settings.init.api_key)
-        log.info("init_project_ready", extra={"project_id": settings.init.project_id, "newly_created": created})
+        log.info(
+            "init_project_ready", extra={"project_id": settings.init.project_id, "newly_created": created}
+        )
     roles = build_roles(role_names, ctx)
     app = create_app(roles, ctx.registry, settings.gateway.max_body_bytes + 64 * 1024)
     config = uvicorn.Config(
@@ -95,12 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "settings":
         for var, default, doc in describe():
-            print(f"{var:<42} {default:<24} {doc}")  # noqa: T201
+            print(f"{var:<42} {default:<24} {doc}")
         return 0
     try:
         settings = load_settings(os.environ)
     except SettingsError as exc:
-        print(f"lynex-server: {exc}", file=sys.stderr)  # noqa: T201
+        print(f"lynex-server: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log)
     try:
@@ -110,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             role_names = resolve_roles(args.roles)
             asyncio.run(serve(settings, role_names, run_migrations=not args.no_migrate))
     except (UnknownRoleError, ControlPlaneError) as exc:
-        print(f"lynex-server: {exc}", file=sys.stderr)  # noqa: T201
+        print(f"lynex-server: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -44,10 +45,8 @@ async def start_with_retry(
         except (KafkaError, OSError) as exc:
             log.warning("kafka_unreachable", extra={"client": what, "attempt": attempt, "error": str(exc)})
             await producer.stop()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
-            except TimeoutError:
-                pass
             delay = min(delay * 2, max_delay)
         else:
             log.info("kafka_connected", extra={"client": what, "attempts": attempt})
@@ -62,22 +61,25 @@ async def ensure_topics(settings: KafkaSettings, topics: Topics, timeout_s: floa
         admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, client_id="lynex-admin")
         try:
             await admin.start()
-            existing = set(await admin.list_topics())
-            wanted = [
-                NewTopic(name, settings.topic_partitions, settings.replication_factor)
-                for name in topics.names()
-                if name not in existing
-            ]
-            if wanted:
-                try:
-                    await admin.create_topics(wanted)
-                except TopicAlreadyExistsError:
-                    pass
-                log.info("topics_created", extra={"topics": [t.name for t in wanted]})
-            return
+            await _create_missing(admin, settings, topics)
         except (KafkaError, OSError):
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.5)
+        else:
+            return
         finally:
             await admin.close()
+
+
+async def _create_missing(admin: AIOKafkaAdminClient, settings: KafkaSettings, topics: Topics) -> None:
+    existing = set(await admin.list_topics())
+    wanted = [
+        NewTopic(name, settings.topic_partitions, settings.replication_factor)
+        for name in topics.names()
+        if name not in existing
+    ]
+    if wanted:
+        with contextlib.suppress(TopicAlreadyExistsError):
+            await admin.create_topics(wanted)
+        log.info("topics_created", extra={"topics": [t.name for t in wanted]})

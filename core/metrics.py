@@ -15,11 +15,13 @@ BATCH_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000)
 class GatewayMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.events_accepted = Counter(
-            "lynex_gateway_events_accepted", "Events acknowledged by Kafka and answered 202.", registry=registry
+            "lynex_gateway_events_accepted",
+            "Events acknowledged by Kafka and answered 202.",
+            registry=registry,
         )
         self.requests_rejected = Counter(
             "lynex_gateway_requests_rejected",
-            "Requests refused, by reason (invalid, too_large, unauthorized, forbidden, unavailable, shed...).",
+            "Requests refused, by reason (invalid_events, unauthorized, forbidden, unavailable...).",
             ["reason"],
             registry=registry,
         )
@@ -30,7 +32,10 @@ class GatewayMetrics:
             registry=registry,
         )
         self.batch_size = Histogram(
-            "lynex_gateway_batch_size_events", "Events per accepted request.", buckets=BATCH_BUCKETS, registry=registry
+            "lynex_gateway_batch_size_events",
+            "Events per accepted request.",
+            buckets=BATCH_BUCKETS,
+            registry=registry,
         )
         self.inflight_requests = Gauge(
             "lynex_gateway_inflight_requests", "Requests waiting for Kafka right now.", registry=registry
@@ -45,5 +50,8 @@ class GatewayMetrics:
             registry=registry,
         )
         self.key_cache_lookups = Counter(
-            "lynex_gateway_key_cache_lookups", "API key lookups, by result (hit, miss).", ["result"], registry=registry
+            "lynex_gateway_key_cache_lookups",
+            "API key lookups, by result (hit, miss).",
+            ["result"],
+            registry=registry,
         )

@@ -40,7 +40,7 @@ class Role:
     on_shutdown: Sequence[Hook] = ()
     readiness: Sequence[ReadinessCheck] = ()
     # Litestar exception handlers this role's routes need, by exception type.
-    exception_handlers: dict[type[Exception], Any] = field(default_factory=dict)
+    exception_handlers: dict[int | type[Exception], Any] = field(default_factory=dict)
 
 
 RoleFactory = Callable[[RoleContext], Role]
@@ -63,7 +63,9 @@ def resolve_roles(spec: str) -> list[str]:
         names = tuple(n for n in ALL_ROLES if n in installed)
     unknown = [n for n in names if n not in installed]
     if unknown or not names:
-        raise UnknownRoleError(f"unknown role(s) {unknown or spec!r}; installed: {', '.join(sorted(installed))}")
+        raise UnknownRoleError(
+            f"unknown role(s) {unknown or spec!r}; installed: {', '.join(sorted(installed))}"
+        )
     return list(names)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 from litestar import Litestar, MediaType, Response, get
@@ -55,7 +56,7 @@ def create_app(roles: Sequence[Role], registry: CollectorRegistry, max_body_byte
                 except Exception:  # one failing hook must not keep the others from draining
                     log.exception("shutdown_hook_failed", extra={"role": role.name})
 
-    handlers = {}
+    handlers: dict[int | type[Exception], Any] = {}
     for role in roles:
         handlers.update(role.exception_handlers)
     return Litestar(

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 PREFIX = "LYNEX_"
-DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - the refused-in-production default
 
 
 def _doc(text: str) -> msgspec.Meta:
@@ -29,61 +29,79 @@ class _Section(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     pass
 
 
-class KafkaSettings(_Section):
+class KafkaSettings(_Section, frozen=True):
     bootstrap_servers: Annotated[str, _doc("Comma-separated Kafka brokers.")] = "127.0.0.1:9092"
-    topic_prefix: Annotated[str, _doc("Prepended to every topic name (isolates environments and tests).")] = ""
+    topic_prefix: Annotated[str, _doc("Prepended to every topic name (isolates environments and tests).")] = (
+        ""
+    )
     client_id: Annotated[str, _doc("Kafka client id prefix.")] = "lynex"
     compression: Annotated[
         Literal["zstd", "snappy", "none"],
         _doc("Producer compression. lz4 and gzip are not offered: they measured 8-15x slower here."),
     ] = "zstd"
-    linger_ms: Annotated[int, msgspec.Meta(ge=0, le=1000), _doc("Producer linger before a batch is sent.")] = 2
-    ack_timeout_s: Annotated[PositiveFloat, _doc("How long the gateway waits for Kafka's ack before 503.")] = 2.0
+    linger_ms: Annotated[
+        int, msgspec.Meta(ge=0, le=1000), _doc("Producer linger before a batch is sent.")
+    ] = 2
+    ack_timeout_s: Annotated[
+        PositiveFloat, _doc("How long the gateway waits for Kafka's ack before 503.")
+    ] = 2.0
     topic_partitions: Annotated[Positive, _doc("Partitions when Lynex creates its topics.")] = 4
     replication_factor: Annotated[Positive, _doc("Replication factor when Lynex creates its topics.")] = 1
 
 
-class HttpSettings(_Section):
+class HttpSettings(_Section, frozen=True):
     host: Annotated[str, _doc("Address the HTTP server binds.")] = "127.0.0.1"
     port: Annotated[Port, _doc("Port the HTTP server binds (0 picks a free one).")] = 8000
 
 
-class DatabaseSettings(_Section):
+class DatabaseSettings(_Section, frozen=True):
     url: Annotated[
         str,
-        _doc("Control-plane SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user:pw@host/db."),
+        _doc(
+            "Control-plane SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://user:pw@host/db."
+        ),
     ] = ""
 
 
-class ClickHouseSettings(_Section):
-    dsn: Annotated[str, _doc("chdb:///path for the embedded engine, or http(s)://user:pass@host:8123/db.")] = ""
+class ClickHouseSettings(_Section, frozen=True):
+    dsn: Annotated[
+        str, _doc("chdb:///path for the embedded engine, or http(s)://user:pass@host:8123/db.")
+    ] = ""
     retention_days: Annotated[Positive, _doc("Events older than this are dropped by a TTL.")] = 90
 
 
-class GatewaySettings(_Section):
+class GatewaySettings(_Section, frozen=True):
     max_body_bytes: Annotated[Positive, _doc("Request size cap, also applied after gzip decompression.")] = (
         5 * 1024 * 1024
     )
-    key_cache_ttl_s: Annotated[PositiveFloat, _doc("How long a key lookup is cached (revocation delay).")] = 10.0
+    key_cache_ttl_s: Annotated[PositiveFloat, _doc("How long a key lookup is cached (revocation delay).")] = (
+        10.0
+    )
     max_inflight_requests: Annotated[Positive, _doc("Requests waiting on Kafka before 503 shedding.")] = 256
     max_inflight_events: Annotated[Positive, _doc("Events waiting on Kafka before 503 shedding.")] = 50_000
 
 
-class InitSettings(_Section):
+class InitSettings(_Section, frozen=True):
     project_id: Annotated[str, _doc("Headless bootstrap: this project exists after start-up.")] = ""
-    api_key: Annotated[str, _doc("Headless bootstrap: this API key (sk_live_...) exists for INIT project.")] = ""
+    api_key: Annotated[
+        str, _doc("Headless bootstrap: this API key (sk_live_...) exists for INIT project.")
+    ] = ""
 
 
-class LogSettings(_Section):
+class LogSettings(_Section, frozen=True):
     level: Annotated[Literal["debug", "info", "warning", "error"], _doc("Log level.")] = "info"
-    format: Annotated[Literal["auto", "json", "console"], _doc("auto: console on a TTY, JSON otherwise.")] = "auto"
+    format: Annotated[Literal["auto", "json", "console"], _doc("auto: console on a TTY, JSON otherwise.")] = (
+        "auto"
+    )
 
 
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Every setting of every role. Field docs double as `lynex-server settings` output."""
 
     env: Annotated[Literal["development", "production", "test"], _doc("LYNEX_ENV.")] = "development"
-    home: Annotated[str, _doc("LYNEX_HOME: local state (SQLite, embedded ClickHouse, Kafka data).")] = ".lynex"
+    home: Annotated[str, _doc("LYNEX_HOME: local state (SQLite, embedded ClickHouse, Kafka data).")] = (
+        ".lynex"
+    )
     kafka: KafkaSettings = KafkaSettings()
     http: HttpSettings = HttpSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -126,6 +144,23 @@ def _sections() -> dict[str, type[msgspec.Struct]]:
 
 def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
     """Build Settings from LYNEX_* variables; `overrides` (section -> dict) win over the environment."""
+    raw, problems = _collect(environ)
+    for section, values in overrides.items():
+        if isinstance(values, dict):
+            raw.setdefault(section, {}).update(values)
+        else:
+            raw[section] = values
+    problems += _check_values(raw)
+    if problems:
+        raise SettingsError(problems)
+    settings = msgspec.convert(raw, Settings, strict=False)
+    if bool(settings.init.project_id) != bool(settings.init.api_key):
+        raise SettingsError(["LYNEX_INIT__PROJECT_ID and LYNEX_INIT__API_KEY must be set together"])
+    return settings
+
+
+def _collect(environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Group LYNEX_* variables by section; unknown sections and fields are problems."""
     sections = _sections()
     raw: dict[str, Any] = {}
     problems: list[str] = []
@@ -146,31 +181,26 @@ def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
             problems.append(f"{var}: unknown field; {section.lower()} has {', '.join(sorted(names))}")
             continue
         raw.setdefault(section.lower(), {})[field.lower()] = value
-    for section, values in overrides.items():
-        if isinstance(values, dict):
-            raw.setdefault(section, {}).update(values)
-        else:
-            raw[section] = values
-    # Convert field by field so that every bad value is reported, not only the first.
+    return raw, problems
+
+
+def _check_values(raw: dict[str, Any]) -> list[str]:
+    """Convert field by field so that every bad value is reported, not only the first."""
+    sections = _sections()
+    problems: list[str] = []
     for section, values in raw.items():
         if section in sections and isinstance(values, dict):
             for field, value in values.items():
                 try:
                     msgspec.convert({field: value}, sections[section], strict=False)
                 except msgspec.ValidationError as exc:
-                    var = f"{PREFIX}{section.upper()}__{field.upper()}"
-                    problems.append(f"{var}={value!r}: {exc}")
+                    problems.append(f"{PREFIX}{section.upper()}__{field.upper()}={value!r}: {exc}")
         else:
             try:
                 msgspec.convert({section: values}, Settings, strict=False)
             except msgspec.ValidationError as exc:
                 problems.append(f"{PREFIX}{section.upper()}={values!r}: {exc}")
-    if problems:
-        raise SettingsError(problems)
-    settings = msgspec.convert(raw, Settings, strict=False)
-    if bool(settings.init.project_id) != bool(settings.init.api_key):
-        raise SettingsError(["LYNEX_INIT__PROJECT_ID and LYNEX_INIT__API_KEY must be set together"])
-    return settings
+    return problems
 
 
 def describe() -> list[tuple[str, str, str]]:
@@ -179,7 +209,13 @@ def describe() -> list[tuple[str, str, str]]:
     for field in msgspec.structs.fields(Settings):
         if isinstance(field.type, type) and issubclass(field.type, _Section):
             for sub in msgspec.structs.fields(field.type):
-                rows.append((f"{PREFIX}{field.name.upper()}__{sub.name.upper()}", repr(sub.default), _description(sub)))
+                rows.append(
+                    (
+                        f"{PREFIX}{field.name.upper()}__{sub.name.upper()}",
+                        repr(sub.default),
+                        _description(sub),
+                    )
+                )
         else:
             rows.append((f"{PREFIX}{field.name.upper()}", repr(field.default), _description(field)))
     return rows

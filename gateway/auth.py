@@ -82,5 +82,8 @@ class KeyCache:
             del self._pending[secret]
         if len(self._entries) >= self.max_entries:
             self._entries.clear()
-        self._entries[secret] = (identity, now + (self.ttl_s if identity else min(NEGATIVE_TTL_S, self.ttl_s)))
+        self._entries[secret] = (
+            identity,
+            now + (self.ttl_s if identity else min(NEGATIVE_TTL_S, self.ttl_s)),
+        )
         return identity

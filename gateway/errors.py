@@ -1,19 +1,20 @@
 """Every way a request can fail, each mapped to exactly one HTTP status (in `to_response`).
 
-    GatewayError
-    ├── Unauthorized        401  no API key
-    ├── Forbidden           403  unknown/revoked key, or an event for another project
-    ├── BadBody             400  corrupt gzip
-    ├── PayloadTooLarge     413  over the size cap, before or after decompression
-    ├── UnsupportedEncoding 415  a Content-Encoding other than gzip/identity
-    ├── InvalidEvents       422  invalid JSON or events; names index + JSON path of each bad field
-    ├── RateLimited         429  over the key's rate (Retry-After)
-    └── Unavailable         503  Kafka or the control plane unreachable, or load shed (Retry-After)
+GatewayError
+├── Unauthorized        401  no API key
+├── Forbidden           403  unknown/revoked key, or an event for another project
+├── BadBody             400  corrupt gzip
+├── PayloadTooLarge     413  over the size cap, before or after decompression
+├── UnsupportedEncoding 415  a Content-Encoding other than gzip/identity
+├── InvalidEvents       422  invalid JSON or events; names index + JSON path of each bad field
+├── RateLimited         429  over the key's rate (Retry-After)
+└── Unavailable         503  Kafka or the control plane unreachable, or load shed (Retry-After)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 from litestar import MediaType, Request, Response
@@ -86,7 +87,10 @@ class Unavailable(GatewayError):
     status, code = 503, "unavailable"
 
 
-def to_response(_: Request[object, object, object], exc: GatewayError) -> Response[bytes]:
+def to_response(_: Request[Any, Any, Any], exc: GatewayError) -> Response[bytes]:
     return Response(
-        msgspec.json.encode(exc.body()), status_code=exc.status, headers=exc.headers(), media_type=MediaType.JSON
+        msgspec.json.encode(exc.body()),
+        status_code=exc.status,
+        headers=exc.headers(),
+        media_type=MediaType.JSON,
     )

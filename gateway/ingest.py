@@ -47,14 +47,19 @@ class Ingestor:
         stamped = _attribute(events, identity.project_id, received_at)
         await self._write(
             RawEnvelope(
-                project_id=identity.project_id, key_id=identity.key_id, received_at=received_at, events=stamped
+                project_id=identity.project_id,
+                key_id=identity.key_id,
+                received_at=received_at,
+                events=stamped,
             )
         )
         self.metrics.events_accepted.inc(len(stamped))
         self.metrics.batch_size.observe(len(stamped))
         if not is_batch:
             return Queued(status="queued", event_id=str(stamped[0].event_id))
-        return QueuedBatch(status="queued", accepted=len(stamped), event_ids=[str(e.event_id) for e in stamped])
+        return QueuedBatch(
+            status="queued", accepted=len(stamped), event_ids=[str(e.event_id) for e in stamped]
+        )
 
     async def _write(self, envelope: RawEnvelope) -> None:
         n = len(envelope.events)
@@ -90,10 +95,13 @@ def _attribute(events: list[Event], project_id: str, received_at: datetime) -> l
             foreign.append(FieldError(path=f"$.events[{index}].projectId", message="not this key's project"))
             continue
         if event.project_id is None or event.timestamp is None:
-            event = msgspec.structs.replace(
-                event, project_id=project_id, timestamp=event.timestamp or received_at
+            out.append(
+                msgspec.structs.replace(
+                    event, project_id=project_id, timestamp=event.timestamp or received_at
+                )
             )
-        out.append(event)
+        else:
+            out.append(event)
     if foreign:
         paths = ", ".join(e.path for e in foreign[:5])
         raise Forbidden(f"{len(foreign)} event(s) name a project this API key does not belong to: {paths}")

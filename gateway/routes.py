@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import MediaType, Request, Response, post
 from litestar.exceptions import ClientException
 from litestar.openapi.datastructures import ResponseSpec
@@ -16,7 +18,9 @@ _ERRORS = {
     401: ResponseSpec(ErrorBody, description="No API key."),
     403: ResponseSpec(ErrorBody, description="Unknown or revoked key, or an event for another project."),
     413: ResponseSpec(ErrorBody, description="Over 5 MiB, before or after gzip decompression."),
-    422: ResponseSpec(ErrorBody, description="Invalid JSON or events: index and JSON path of each bad field."),
+    422: ResponseSpec(
+        ErrorBody, description="Invalid JSON or events: index and JSON path of each bad field."
+    ),
     429: ResponseSpec(ErrorBody, description="Over the key's rate limit; see Retry-After."),
     503: ResponseSpec(ErrorBody, description="Kafka unavailable or gateway overloaded; see Retry-After."),
 }
@@ -28,7 +32,7 @@ def build_routes(keys: KeyCache, ingestor: Ingestor, max_body_bytes: int) -> lis
         status_code=202,
         summary="Ingest one event or a batch of up to 1,000",
         description=(
-            "Body: one event, or {\"events\": [...]}; schema at contracts/schema/event.v1.json. "
+            'Body: one event, or {"events": [...]}; schema at contracts/schema/event.v1.json. '
             "Content-Encoding: gzip accepted. A batch is all-or-nothing: one invalid event rejects it "
             "with 422 and nothing is written. 202 is sent only after Kafka acknowledged (acks=all)."
         ),
@@ -36,7 +40,7 @@ def build_routes(keys: KeyCache, ingestor: Ingestor, max_body_bytes: int) -> lis
         tags=["ingest"],
         security=[{"apiKey": []}],
     )
-    async def ingest_events(request: Request[object, object, object]) -> Response[bytes]:
+    async def ingest_events(request: Request[Any, Any, Any]) -> Response[bytes]:
         secret = extract_key(request.headers)
         identity = await keys.authenticate(secret)
         try:

@@ -24,6 +24,7 @@ class EventSink(Protocol):
     async def stop(self) -> None: ...
     async def send(self, key: bytes, value: bytes) -> None:
         """Return only once the record is durable; raise SinkUnavailable otherwise."""
+
     async def check(self) -> str | None:
         """None when the sink can take writes, else why not."""
 

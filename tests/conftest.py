@@ -29,7 +29,9 @@ def server_factory(tmp_path: Path, kafka_bootstrap: str) -> Iterator[object]:
     """Start Lynex server processes; every one is stopped (and its log shown on failure) afterwards."""
     started: list[Server] = []
 
-    def start(roles: str = "all", bootstrap: str | None = None, wait_ready: bool = True, **kw: object) -> Server:
+    def start(
+        roles: str = "all", bootstrap: str | None = None, wait_ready: bool = True, **kw: object
+    ) -> Server:
         server = Server(
             home=tmp_path / f"server{len(started)}", bootstrap=bootstrap or kafka_bootstrap, roles=roles, **kw
         )  # type: ignore[arg-type]

@@ -60,9 +60,9 @@ class ControlPlane:
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
-                    sa.select(tables.projects.c.id, tables.projects.c.name, tables.projects.c.created_at).where(
-                        tables.projects.c.id == project_id, tables.projects.c.deleted_at.is_(None)
-                    )
+                    sa.select(
+                        tables.projects.c.id, tables.projects.c.name, tables.projects.c.created_at
+                    ).where(tables.projects.c.id == project_id, tables.projects.c.deleted_at.is_(None))
                 )
             ).first()
         return Project(id=row.id, name=row.name, created_at=row.created_at) if row else None
@@ -75,7 +75,11 @@ class ControlPlane:
         if await self.get_project(project_id) is None:
             raise ControlPlaneError(f"unknown project {project_id!r}")
         key = ApiKey(
-            id=new_id("key"), project_id=project_id, name=name, prefix=display_prefix(secret), created_at=_now()
+            id=new_id("key"),
+            project_id=project_id,
+            name=name,
+            prefix=display_prefix(secret),
+            created_at=_now(),
         )
         values = msgspec.structs.asdict(key) | {"key_hash": hash_key(secret)}
         async with self.engine.begin() as conn:
@@ -112,7 +116,9 @@ class ControlPlane:
     async def ensure_bootstrap(self, project_id: str, secret: str) -> bool:
         """Make sure `project_id` and the key `secret` exist (headless set-up); True if created."""
         if not is_well_formed(secret):
-            raise ControlPlaneError("LYNEX_INIT__API_KEY must look like sk_live_ + 20-128 url-safe characters")
+            raise ControlPlaneError(
+                "LYNEX_INIT__API_KEY must look like sk_live_ + 20-128 url-safe characters"
+            )
         created = False
         if await self.get_project(project_id) is None:
             await self.create_project(project_id, project_id=project_id)

@@ -132,14 +132,14 @@ class Server:
 
     def start(self, wait_ready: bool = True, timeout: float = 60) -> Server:
         self.home.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "core.cli", "serve", "--roles", self.roles],
-            env=self.env(),
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "core.cli", "serve", "--roles", self.roles],
+                env=self.env(),
+                cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         try:
             wait_until(self._health, timeout, f"{self.url}/health")
             if wait_ready:
@@ -191,7 +191,7 @@ async def read_topic(
         while not partitions and time.monotonic() < deadline:
             partitions = consumer.partitions_for_topic(topic) or set()
             if not partitions:
-                await consumer._client.force_metadata_update()  # noqa: SLF001 - topic may be new
+                await consumer._client.force_metadata_update()
                 await asyncio.sleep(0.2)
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)

@@ -60,13 +60,29 @@ INVALID = [
     (b'{"type": "llm_call", "body": {"model": "m", "prompt": 5}}', "$.body.prompt", "Expected"),
     (b'{"type": "log", "body": {"level": "loud", "message": "x"}}', "$.body.level", "Invalid enum"),
     (b'{"type": "error", "body": {"message": "x"}}', "$.body", "`errorType`"),
-    (b'{"type": "span", "body": {"traceId": "t", "spanId": "s", "name": "n", "startTime": "2026-01-01T00:00:00",'
-     b' "endTime": "2026-01-01T00:00:01Z"}}', "$.body.startTime", "timezone"),
+    (
+        b'{"type": "span", "body": {"traceId": "t", "spanId": "s", "name": "n", "startTime": "2026-01-01T00:00:00",'
+        b' "endTime": "2026-01-01T00:00:01Z"}}',
+        "$.body.startTime",
+        "timezone",
+    ),
     (b'{"type": "nope", "body": {}}', "$.type", "Invalid value 'nope'"),
     (b'{"body": {}}', "$", "missing required field `type`"),
-    (b'{"type": "log", "eventId": "not-a-uuid", "body": {"level": "info", "message": "x"}}', "$.eventId", "uuid"),
-    (b'{"type": "log", "timestamp": "yesterday", "body": {"level": "info", "message": "x"}}', "$.timestamp", ""),
-    (b'{"type": "log", "projectId": "has space", "body": {"level": "info", "message": "x"}}', "$.projectId", ""),
+    (
+        b'{"type": "log", "eventId": "not-a-uuid", "body": {"level": "info", "message": "x"}}',
+        "$.eventId",
+        "uuid",
+    ),
+    (
+        b'{"type": "log", "timestamp": "yesterday", "body": {"level": "info", "message": "x"}}',
+        "$.timestamp",
+        "",
+    ),
+    (
+        b'{"type": "log", "projectId": "has space", "body": {"level": "info", "message": "x"}}',
+        "$.projectId",
+        "",
+    ),
     (b'{"type": "custom", "body": []}', "$.body", "object"),
     (b'{"events": []}', "$.events", "length >= 1"),
     (b'{"events": 3}', "$.events", "array"),

@@ -40,7 +40,9 @@ def sent(sink: MemorySink) -> list[object]:
 
 async def test_single_event_is_queued_and_attributed(tmp_path: Path) -> None:
     async with inprocess_gateway(tmp_path) as gw:
-        response = await gw.client.post(URL, content=(EXAMPLES / "minimal.json").read_bytes(), headers=gw.headers)
+        response = await gw.client.post(
+            URL, content=(EXAMPLES / "minimal.json").read_bytes(), headers=gw.headers
+        )
         assert response.status_code == 202
         body = response.json()
         assert body["status"] == "queued"
@@ -58,7 +60,9 @@ async def test_single_event_is_queued_and_attributed(tmp_path: Path) -> None:
 
 async def test_batch_returns_every_id_in_order(tmp_path: Path) -> None:
     async with inprocess_gateway(tmp_path) as gw:
-        response = await gw.client.post(URL, content=(EXAMPLES / "batch.json").read_bytes(), headers=gw.headers)
+        response = await gw.client.post(
+            URL, content=(EXAMPLES / "batch.json").read_bytes(), headers=gw.headers
+        )
         assert response.status_code == 202
         assert response.json() == {
             "status": "queued",
@@ -113,7 +117,9 @@ async def test_event_for_another_project_is_forbidden(tmp_path: Path) -> None:
 
 async def test_mixed_batch_is_rejected_whole_with_every_error(tmp_path: Path) -> None:
     async with inprocess_gateway(tmp_path) as gw:
-        batch = {"events": [LOG, {"type": "llm_call", "body": {"model": "m", "tokens": {"input": -1}}}, LOG, {}]}
+        batch = {
+            "events": [LOG, {"type": "llm_call", "body": {"model": "m", "tokens": {"input": -1}}}, LOG, {}]
+        }
         response = await gw.client.post(URL, json=batch, headers=gw.headers)
         assert response.status_code == 422
         body = response.json()
@@ -143,7 +149,9 @@ async def test_oversized_body_is_413(tmp_path: Path) -> None:
 async def test_gzip_bomb_is_413_and_gzip_is_accepted(tmp_path: Path) -> None:
     async with inprocess_gateway(tmp_path, max_body_bytes=100_000) as gw:
         headers = gw.headers | {"Content-Encoding": "gzip"}
-        bomb = gzip.compress(b'{"type": "log", "body": {"level": "info", "message": "' + b"x" * 500_000 + b'"}}')
+        bomb = gzip.compress(
+            b'{"type": "log", "body": {"level": "info", "message": "' + b"x" * 500_000 + b'"}}'
+        )
         response = await gw.client.post(URL, content=bomb, headers=headers)
         assert response.status_code == 413
         assert "decompression" in response.json()["message"]
@@ -200,7 +208,9 @@ async def test_load_is_shed_beyond_the_inflight_cap() -> None:
 
 async def test_events_cap_sheds_a_large_batch() -> None:
     sink = MemorySink()
-    ingestor = Ingestor(sink, GatewayMetrics(CollectorRegistry()), max_inflight_requests=10, max_inflight_events=5)
+    ingestor = Ingestor(
+        sink, GatewayMetrics(CollectorRegistry()), max_inflight_requests=10, max_inflight_events=5
+    )
     identity = KeyIdentity(key_id="key_1", project_id="p")
     with pytest.raises(Unavailable):
         await ingestor.ingest(identity, json.dumps({"events": [LOG] * 6}).encode())

@@ -77,7 +77,12 @@ def test_every_setting_is_documented() -> None:
 def test_cli_exits_2_naming_every_bad_field() -> None:
     env = {"PATH": "/usr/bin:/bin", "LYNEX_HTTP__PORT": "-1", "LYNEX_LOG__LEVEL": "chatty"}
     result = subprocess.run(
-        [sys.executable, "-m", "core.cli", "serve"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "core.cli", "serve"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "LYNEX_HTTP__PORT" in result.stderr

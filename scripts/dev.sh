@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make dev`: local Kafka + Lynex (all roles) on 127.0.0.1:8000, with a dev project and API key.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export LYNEX_HOME="${LYNEX_HOME:-$PWD/.lynex}"
+mkdir -p "$LYNEX_HOME"
+
+bash scripts/kafka.sh start
+
+# A dev project and key, generated once and kept in .lynex/dev.env (gitignored).
+DEV_ENV="$LYNEX_HOME/dev.env"
+if [ ! -f "$DEV_ENV" ]; then
+  key="sk_live_dev$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))')"
+  printf 'LYNEX_INIT__PROJECT_ID=dev\nLYNEX_INIT__API_KEY=%s\n' "$key" > "$DEV_ENV"
+  chmod 600 "$DEV_ENV"
+fi
+set -a; . "$DEV_ENV"; set +a
+export LYNEX_HTTP__HOST="${LYNEX_HTTP__HOST:-127.0.0.1}" LYNEX_HTTP__PORT="${LYNEX_HTTP__PORT:-8000}"
+URL="http://$LYNEX_HTTP__HOST:$LYNEX_HTTP__PORT"
+
+.venv/bin/lynex-server migrate
+
+cat <<MSG
+
+  Lynex is starting on $URL   (Ctrl-C stops it; \`make kafka-stop\` stops Kafka)
+  project: $LYNEX_INIT__PROJECT_ID
+  API key: $LYNEX_INIT__API_KEY     (kept in $DEV_ENV)
+
+  Send an event:
+    curl -s -X POST $URL/api/v1/events -H "X-API-Key: $LYNEX_INIT__API_KEY" \\
+      -H 'Content-Type: application/json' \\
+      -d '{"type":"llm_call","body":{"model":"gpt-4o-mini","tokens":{"input":12,"output":40},"latencyMs":350}}'
+
+MSG
+exec .venv/bin/lynex-server serve --roles "${LYNEX_ROLES:-all}"

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `make test`: static checks, then every test against a real local Kafka broker.
+# Starts the broker if none is running and stops it again afterwards (only if it started it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=.venv
+started_kafka=0
+t0=$(date +%s)
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+cleanup() {
+  if [ "$started_kafka" = 1 ]; then bash scripts/kafka.sh stop || true; fi
+}
+trap cleanup EXIT
+
+step "static checks: ruff, mypy --strict, import boundaries, contract schema"
+$VENV/bin/ruff check .
+$VENV/bin/ruff format --check .
+$VENV/bin/mypy
+$VENV/bin/lint-imports --no-cache
+
+if [ -f scripts/check-deploy.sh ]; then
+  step "deployment: helm lint/template, kubeconform, compose schema"
+  bash scripts/check-deploy.sh
+fi
+
+step "kafka"
+if bash scripts/kafka.sh status >/dev/null 2>&1; then
+  echo "using the running broker"
+else
+  bash scripts/kafka.sh start
+  started_kafka=1
+fi
+
+step "pytest: unit, integration (real Kafka, embedded ClickHouse), e2e"
+set +e
+$VENV/bin/python -m pytest tests -q --durations=15 "$@"
+rc=$?
+set -e
+if [ "$rc" = 5 ]; then
+  echo "pytest collected no tests: that is a failure" >&2
+  rc=1
+fi
+echo "make test: pytest exit $rc, $(( $(date +%s) - t0 ))s in all"
+exit "$rc"

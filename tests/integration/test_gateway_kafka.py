@@ -1,0 +1,147 @@
+"""The gateway against the real Kafka broker: what is accepted is on the topic, nothing else is."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from core.control.store import ControlPlane
+from core.database import create_engine
+from tests.support.services import PrivateBroker, envelope_events, read_topic
+
+pytestmark = pytest.mark.integration
+
+URL = "/api/v1/events"
+
+
+def log_event(i: int) -> dict[str, object]:
+    return {"type": "log", "body": {"level": "info", "message": f"event {i}"}}
+
+
+async def test_accepted_events_are_on_the_topic_exactly(server_factory, kafka_bootstrap: str) -> None:
+    server = server_factory(roles="gateway")
+    ids: list[str] = []
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers) as client:
+        for start in range(0, 250, 50):
+            batch = {"events": [log_event(i) for i in range(start, start + 50)]}
+            response = await client.post(URL, json=batch)
+            assert response.status_code == 202, response.text
+            ids += response.json()["eventIds"]
+        single = await client.post(URL, json={**log_event(999), "projectId": server.project_id})
+        assert single.status_code == 202
+        ids.append(single.json()["eventId"])
+    records = await read_topic(kafka_bootstrap, server.topics.raw, min_records=6)
+    events = envelope_events(records)
+    assert len(records) == 6  # one record per request
+    assert len(events) == 251
+    assert [str(e.event_id) for _, e in events] == ids  # same order within the project's partition
+    assert {key for key, _ in events} == {server.project_id.encode()}
+    assert {e.project_id for _, e in events} == {server.project_id}
+
+
+async def test_rejected_requests_put_nothing_on_the_topic(server_factory, kafka_bootstrap: str) -> None:
+    server = server_factory(roles="gateway", extra_env={"LYNEX_GATEWAY__MAX_BODY_BYTES": "20000"})
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        h = server.headers
+        assert (await client.post(URL, json={"type": "log", "body": {}}, headers=h)).status_code == 422
+        assert (await client.post(URL, json=log_event(1))).status_code == 401
+        bad_key = {"X-API-Key": "sk_live_" + "z" * 40}
+        assert (await client.post(URL, json=log_event(1), headers=bad_key)).status_code == 403
+        other = {**log_event(1), "projectId": "not-mine"}
+        assert (await client.post(URL, json=other, headers=h)).status_code == 403
+        huge = {"type": "log", "body": {"level": "info", "message": "x" * 30_000}}
+        assert (await client.post(URL, json=huge, headers=h)).status_code == 413
+        bomb = gzip.compress(json.dumps(huge).encode())
+        response = await client.post(URL, content=bomb, headers=h | {"Content-Encoding": "gzip"})
+        assert response.status_code == 413
+        sentinel = await client.post(URL, json=log_event(2), headers=h)
+        assert sentinel.status_code == 202
+    events = envelope_events(await read_topic(kafka_bootstrap, server.topics.raw, min_records=1))
+    assert [str(e.event_id) for _, e in events] == [sentinel.json()["eventId"]]
+
+
+async def test_broker_down_gives_503_then_recovers(server_factory, private_broker: PrivateBroker) -> None:
+    server = server_factory(roles="gateway", bootstrap=private_broker.bootstrap)
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=30) as client:
+        assert (await client.post(URL, json=log_event(0))).status_code == 202
+        await asyncio.to_thread(private_broker.stop)
+        started = time.monotonic()
+        response = await client.post(URL, json=log_event(1))
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"].isdigit()
+        assert elapsed < 5, f"503 took {elapsed:.1f}s"
+        ready = await client.get("/ready")
+        assert ready.status_code == 503
+        await asyncio.to_thread(private_broker.start)
+        deadline = time.monotonic() + 60
+        status = 0
+        while time.monotonic() < deadline:
+            status = (await client.post(URL, json=log_event(2))).status_code
+            if status == 202:
+                break
+            await asyncio.sleep(0.5)
+        assert status == 202, "the gateway did not recover after the broker came back"
+        assert (await client.get("/ready")).status_code == 200
+    events = envelope_events(await read_topic(private_broker.bootstrap, server.topics.raw, min_records=2))
+    messages = [e.body.message for _, e in events]
+    assert "event 0" in messages
+    assert "event 2" in messages
+
+
+async def test_gateway_starts_before_kafka_and_answers_503(server_factory, tmp_path: Path) -> None:
+    broker = PrivateBroker(home=tmp_path / "late-broker")
+    server = server_factory(roles="gateway", bootstrap=broker.bootstrap, wait_ready=False)
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=30) as client:
+        response = await client.post(URL, json=log_event(0))
+        assert response.status_code == 503
+        assert (await client.get("/ready")).status_code == 503
+        await asyncio.to_thread(broker.start)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if (await client.post(URL, json=log_event(1))).status_code == 202:
+                    break
+                await asyncio.sleep(0.5)
+            else:
+                pytest.fail("gateway never connected to the late broker")
+        finally:
+            await asyncio.to_thread(broker.stop)
+
+
+async def test_revoked_key_is_refused_within_the_ttl(server_factory) -> None:
+    server = server_factory(roles="gateway", extra_env={"LYNEX_GATEWAY__KEY_CACHE_TTL_S": "2"})
+    engine = create_engine(f"sqlite+aiosqlite:///{server.home / 'control.db'}")
+    control = ControlPlane(engine)
+    try:
+        key, secret = await control.create_key(server.project_id, "to-revoke")
+        headers = {"X-API-Key": secret}
+        async with httpx.AsyncClient(base_url=server.url, headers=headers) as client:
+            assert (await client.post(URL, json=log_event(0))).status_code == 202
+            assert await control.revoke_key(key.id)
+            revoked_at = time.monotonic()
+            while (await client.post(URL, json=log_event(1))).status_code == 202:
+                assert time.monotonic() - revoked_at < 5, "revoked key still accepted after 5 s (TTL 2 s)"
+                await asyncio.sleep(0.2)
+            assert (await client.post(URL, json=log_event(2))).status_code == 403
+    finally:
+        await engine.dispose()
+
+
+async def test_keys_are_stored_hashed_and_never_logged(server_factory) -> None:
+    server = server_factory(roles="gateway")
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers) as client:
+        assert (await client.post(URL, json=log_event(0))).status_code == 202
+        await client.post(URL, json=log_event(1), headers={"X-API-Key": server.api_key + "x"})
+    server.stop()
+    database = (server.home / "control.db").read_bytes()
+    for path in server.home.glob("control.db*"):
+        assert server.api_key.encode() not in path.read_bytes(), path
+    assert server.api_key.encode()[:20] not in database
+    assert server.api_key not in server.log_path.read_text()
