@@ -1,0 +1,1 @@
+"""Stream processing: enrich, cost, sink, alerts."""
