@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from prometheus_client import CollectorRegistry
 
 from contracts.topics import Topics
+from core.clickhouse import ClickHouse, migrate_clickhouse
 from core.control.migrations import migrate as migrate_control_plane
 from core.control.store import ControlPlane, ControlPlaneError
 from core.database import create_engine
+from core.kafka import ensure_topics
 from core.logging import configure_logging
 from core.roles import RoleContext, UnknownRoleError, build_roles, resolve_roles
 from core.settings import Settings, SettingsError, describe, load_settings
@@ -44,6 +46,7 @@ async def build_context(settings: Settings) -> RoleContext:
         engine=engine,
         control=ControlPlane(engine),
         topics=Topics.with_prefix(settings.kafka.topic_prefix),
+        clickhouse=ClickHouse(settings.clickhouse_dsn),
     )
 
 
@@ -66,6 +69,8 @@ async def serve(settings: Settings, role_names: Sequence[str], run_migrations: b
     ctx = await build_context(settings)
     if run_migrations:
         await migrate_control_plane(ctx.engine)
+        if {"streams", "query"} & set(role_names):
+            await migrate_clickhouse(ctx.clickhouse, settings.clickhouse.retention_days)
     if settings.init.project_id:
         created = await ctx.control.ensure_bootstrap(settings.init.project_id, settings.init.api_key)
         log.info(
@@ -90,6 +95,7 @@ async def serve(settings: Settings, role_names: Sequence[str], run_migrations: b
     try:
         await server.serve()
     finally:
+        ctx.clickhouse.close()
         await ctx.engine.dispose()
 
 

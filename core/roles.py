@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contracts.topics import Topics
+from core.clickhouse import ClickHouse
 from core.control.store import ControlPlane
 from core.settings import Settings
 
@@ -30,6 +31,8 @@ class RoleContext:
     engine: AsyncEngine
     control: ControlPlane
     topics: Topics
+    # Shared by the sink and the query API: the embedded engine allows one opener per directory.
+    clickhouse: ClickHouse
 
 
 @dataclass

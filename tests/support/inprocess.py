@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from prometheus_client import CollectorRegistry
 
 from contracts.topics import Topics
+from core.clickhouse import ClickHouse
 from core.control.migrations import migrate
 from core.control.store import ControlPlane
 from core.database import create_engine
@@ -50,7 +51,9 @@ async def inprocess_gateway(
     project = await control.create_project("unit", project_id="unit-project")
     _, secret = await control.create_key(project.id, "unit")
     registry = CollectorRegistry()
-    ctx = RoleContext(settings, registry, engine, control, Topics.with_prefix("unit."))
+    ctx = RoleContext(
+        settings, registry, engine, control, Topics.with_prefix("unit."), ClickHouse(settings.clickhouse_dsn)
+    )
     sink = sink or MemorySink()
     app = create_app([build_gateway(ctx, sink)], registry, settings.gateway.max_body_bytes + 64 * 1024)
     try:

@@ -1,0 +1,118 @@
+"""One ClickHouse client per process, from one DSN: `chdb:///path` (embedded engine, in-process) or
+`http(s)://user:pass@host:8123/db` (a server). Same client API and SQL for both.
+
+clickhouse-connect is synchronous: every call runs in a worker thread (`asyncio.to_thread`); the
+embedded engine releases the GIL while it works. The embedded engine allows one opener per data
+directory, so sink and query in one process share this handle, and calls on it are serialized.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import clickhouse_connect
+from clickhouse_connect.driver.exceptions import ClickHouseError
+
+from contracts.clickhouse import migrations
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "ClickHouse is not reachable right now": retry, never dead-letter.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (ClickHouseError, OSError, ConnectionError)
+
+
+class ClickHouse:
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.embedded = dsn.startswith("chdb://")
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def _connect(self) -> Any:
+        if self._client is None:
+            if self.embedded:
+                Path(self.dsn.removeprefix("chdb://")).mkdir(parents=True, exist_ok=True)
+                self._client = clickhouse_connect.get_client(dsn=self.dsn)
+            else:
+                # No session: concurrent queries from the sink and the query API must not collide.
+                self._client = clickhouse_connect.get_client(
+                    dsn=self.dsn, autogenerate_session_id=False, connect_timeout=5, send_receive_timeout=60
+                )
+        return self._client
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return getattr(self._connect(), method)(*args, **kwargs)
+
+    async def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        result = await asyncio.to_thread(self._call, "query", sql, parameters=parameters or {})
+        return list(result.result_rows)
+
+    async def query_dicts(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        result = await asyncio.to_thread(self._call, "query", sql, parameters=parameters or {})
+        return list(result.named_results())
+
+    async def command(self, sql: str, parameters: dict[str, Any] | None = None) -> Any:
+        return await asyncio.to_thread(self._call, "command", sql, parameters=parameters)
+
+    async def insert_columns(
+        self,
+        table: str,
+        columns: Sequence[Sequence[Any]],
+        column_names: Sequence[str],
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        await asyncio.to_thread(
+            self._call,
+            "insert",
+            table,
+            list(columns),
+            column_names=list(column_names),
+            column_oriented=True,
+            settings=settings or {},
+        )
+
+    async def ping(self) -> str | None:
+        try:
+            await asyncio.wait_for(self.query("SELECT 1"), timeout=3)
+        except (TimeoutError, *TRANSIENT_ERRORS) as exc:
+            return f"clickhouse: unreachable ({type(exc).__name__})"
+        return None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+
+async def migrate_clickhouse(clickhouse: ClickHouse, retention_days: int) -> list[int]:
+    """Apply pending DDL migrations in order; re-apply the retention TTL from settings."""
+    await clickhouse.command(
+        "CREATE TABLE IF NOT EXISTS lynex_migrations (version UInt32, name String, applied_at DateTime('UTC'))"
+        " ENGINE = MergeTree ORDER BY version"
+    )
+    done = {row[0] for row in await clickhouse.query("SELECT version FROM lynex_migrations")}
+    applied = []
+    for version, name, statements in migrations():
+        if version in done:
+            continue
+        for statement in statements:
+            await clickhouse.command(statement.replace("{retention_days}", str(int(retention_days))))
+        await clickhouse.insert_columns(
+            "lynex_migrations", [[version], [name], [datetime.now(UTC)]], ["version", "name", "applied_at"]
+        )
+        applied.append(version)
+    # Retention is a setting: keep the TTL in step with it on every migrate.
+    days = int(retention_days)
+    await clickhouse.command(f"ALTER TABLE events MODIFY TTL toDateTime(timestamp) + INTERVAL {days} DAY")
+    await clickhouse.command(f"ALTER TABLE events_1m MODIFY TTL minute + INTERVAL {days} DAY")
+    if applied:
+        log.info("clickhouse_migrated", extra={"versions": applied})
+    return applied
