@@ -19,7 +19,6 @@ from core.clickhouse import ClickHouse, migrate_clickhouse
 from core.control.migrations import migrate as migrate_control_plane
 from core.control.store import ControlPlane, ControlPlaneError
 from core.database import create_engine
-from core.kafka import ensure_topics
 from core.logging import configure_logging
 from core.roles import RoleContext, UnknownRoleError, build_roles, resolve_roles
 from core.settings import Settings, SettingsError, describe, load_settings

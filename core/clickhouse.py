@@ -81,7 +81,7 @@ class ClickHouse:
     async def ping(self) -> str | None:
         try:
             await asyncio.wait_for(self.query("SELECT 1"), timeout=3)
-        except (TimeoutError, *TRANSIENT_ERRORS) as exc:
+        except (TimeoutError, ClickHouseError, OSError) as exc:
             return f"clickhouse: unreachable ({type(exc).__name__})"
         return None
 
@@ -95,8 +95,8 @@ class ClickHouse:
 async def migrate_clickhouse(clickhouse: ClickHouse, retention_days: int) -> list[int]:
     """Apply pending DDL migrations in order; re-apply the retention TTL from settings."""
     await clickhouse.command(
-        "CREATE TABLE IF NOT EXISTS lynex_migrations (version UInt32, name String, applied_at DateTime('UTC'))"
-        " ENGINE = MergeTree ORDER BY version"
+        "CREATE TABLE IF NOT EXISTS lynex_migrations"
+        " (version UInt32, name String, applied_at DateTime('UTC')) ENGINE = MergeTree ORDER BY version"
     )
     done = {row[0] for row in await clickhouse.query("SELECT version FROM lynex_migrations")}
     applied = []

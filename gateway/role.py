@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from core.control.key_cache import KeyCache
 from core.metrics import GatewayMetrics
 from core.roles import Role, RoleContext
-from gateway.auth import KeyCache
+from gateway.auth import GatewayKeys
 from gateway.errors import GatewayError, to_response
 from gateway.ingest import Ingestor
 from gateway.routes import build_routes
@@ -14,7 +15,13 @@ from gateway.sink import EventSink, KafkaSink
 def build_gateway(ctx: RoleContext, sink: EventSink) -> Role:
     settings = ctx.settings.gateway
     metrics = GatewayMetrics(ctx.registry)
-    keys = KeyCache(ctx.control, settings.key_cache_ttl_s, metrics)
+    keys = GatewayKeys(
+        KeyCache(
+            ctx.control,
+            settings.key_cache_ttl_s,
+            on_lookup=lambda hit: metrics.key_cache_lookups.labels("hit" if hit else "miss").inc(),
+        )
+    )
     ingestor = Ingestor(sink, metrics, settings.max_inflight_requests, settings.max_inflight_events)
 
     def count_rejection(request: object, exc: GatewayError) -> object:

@@ -9,7 +9,7 @@ from litestar.exceptions import ClientException
 from litestar.openapi.datastructures import ResponseSpec
 
 from contracts.codec import encode
-from gateway.auth import KeyCache, extract_key
+from gateway.auth import GatewayKeys, extract_key
 from gateway.body import decode_body
 from gateway.errors import ErrorBody, PayloadTooLarge
 from gateway.ingest import Ingestor, QueuedBatch
@@ -26,7 +26,7 @@ _ERRORS = {
 }
 
 
-def build_routes(keys: KeyCache, ingestor: Ingestor, max_body_bytes: int) -> list[object]:
+def build_routes(keys: GatewayKeys, ingestor: Ingestor, max_body_bytes: int) -> list[object]:
     @post(
         "/api/v1/events",
         status_code=202,

@@ -11,9 +11,10 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from contracts.codec import decode_envelope
+from core.control.key_cache import KeyCache
 from core.control.store import KeyIdentity
 from core.metrics import GatewayMetrics
-from gateway.auth import KeyCache, extract_key
+from gateway.auth import GatewayKeys, extract_key
 from gateway.errors import (
     BadBody,
     Forbidden,
@@ -272,15 +273,16 @@ class CountingControl:
 async def test_key_cache_collapses_concurrent_misses_and_expires() -> None:
     now = [0.0]
     control = CountingControl()
-    cache = KeyCache(control, ttl_s=5, metrics=GatewayMetrics(CollectorRegistry()), clock=lambda: now[0])  # type: ignore[arg-type]
+    cache = KeyCache(control, ttl_s=5, clock=lambda: now[0])  # type: ignore[arg-type]
+    keys = GatewayKeys(cache)
     secret = "sk_live_" + "a" * 30
-    results = await asyncio.gather(*(cache.authenticate(secret) for _ in range(10)), return_exceptions=True)
+    results = await asyncio.gather(*(keys.authenticate(secret) for _ in range(10)), return_exceptions=True)
     assert all(isinstance(r, Forbidden) for r in results)
     assert control.calls == 1
-    await asyncio.gather(cache.authenticate(secret), return_exceptions=True)
+    await asyncio.gather(keys.authenticate(secret), return_exceptions=True)
     assert control.calls == 1  # negative result cached
     now[0] = 10.0
-    await asyncio.gather(cache.authenticate(secret), return_exceptions=True)
+    await asyncio.gather(keys.authenticate(secret), return_exceptions=True)
     assert control.calls == 2
 
 
