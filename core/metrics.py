@@ -55,3 +55,53 @@ class GatewayMetrics:
             ["result"],
             registry=registry,
         )
+
+
+class StreamsMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.events_enriched = Counter(
+            "lynex_streams_events_enriched",
+            "Events enriched and written to events.enriched.",
+            registry=registry,
+        )
+        self.unknown_model = Counter(
+            "lynex_streams_unknown_model_events",
+            "LLM events whose model has no price (no cost stored). No model label: ids come from clients.",
+            registry=registry,
+        )
+        self.timestamps_adjusted = Counter(
+            "lynex_streams_timestamps_adjusted_events",
+            "Events whose timestamp was too far in the future or past and was replaced by the receive time.",
+            registry=registry,
+        )
+        self.dead_lettered = Counter(
+            "lynex_streams_dead_lettered_records",
+            "Records sent to the DLQ, by stage.",
+            ["stage"],
+            registry=registry,
+        )
+        self.rows_inserted = Counter(
+            "lynex_streams_sink_rows_inserted", "Rows inserted into ClickHouse events.", registry=registry
+        )
+        self.duplicates_dropped = Counter(
+            "lynex_streams_sink_duplicates_dropped",
+            "Rows not inserted because their event id was already stored or repeated in the batch.",
+            registry=registry,
+        )
+        self.insert_seconds = Histogram(
+            "lynex_streams_sink_insert_seconds",
+            "Duration of one ClickHouse batch insert (dedup check included).",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.batch_rows = Histogram(
+            "lynex_streams_sink_batch_rows",
+            "Rows per sink batch.",
+            buckets=(1, 10, 100, 1000, 5000, 10000, 50000),
+            registry=registry,
+        )
+        self.insert_retries = Counter(
+            "lynex_streams_sink_insert_retries",
+            "Insert attempts that failed transiently (ClickHouse unavailable) and were retried.",
+            registry=registry,
+        )

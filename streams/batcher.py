@@ -1,0 +1,54 @@
+"""Sink batching, pure: accumulate enriched rows with their Kafka offsets, derive the insert
+deduplication token, drop duplicate ids, and turn rows into columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from contracts.enriched import COLUMNS, EnrichedEvent
+
+
+@dataclass
+class Batch:
+    """Rows waiting for one ClickHouse insert, and the offsets they came from."""
+
+    topic: str
+    started_at: float
+    rows: list[EnrichedEvent] = field(default_factory=list)
+    # partition -> (first offset, last offset) consumed into this batch
+    offsets: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def add(self, partition: int, offset: int, rows: list[EnrichedEvent]) -> None:
+        first, _ = self.offsets.get(partition, (offset, offset))
+        self.offsets[partition] = (first, offset)
+        self.rows.extend(rows)
+
+    def is_due(self, now: float, max_rows: int, max_age_s: float) -> bool:
+        return len(self.rows) >= max_rows or (bool(self.offsets) and now - self.started_at >= max_age_s)
+
+    def commit_offsets(self) -> dict[int, int]:
+        """The offsets to commit once the batch is stored: the next one to read, per partition."""
+        return {partition: last + 1 for partition, (_, last) in self.offsets.items()}
+
+    def dedup_token(self) -> str:
+        """Same offsets, same token: an insert retried after a timeout is dropped by ClickHouse."""
+        spans = ",".join(f"{p}:{first}-{last}" for p, (first, last) in sorted(self.offsets.items()))
+        return hashlib.sha256(f"{self.topic}|{spans}".encode()).hexdigest()[:32]
+
+
+def unique_rows(rows: list[EnrichedEvent], stored_ids: set[str]) -> list[EnrichedEvent]:
+    """Rows whose event id is neither already stored nor earlier in this batch (first one wins)."""
+    seen = set(stored_ids)
+    out = []
+    for row in rows:
+        if row.event_id not in seen:
+            seen.add(row.event_id)
+            out.append(row)
+    return out
+
+
+def to_columns(rows: list[EnrichedEvent]) -> list[list[object]]:
+    """Column-oriented: ClickHouse inserts columns ~1.5-2x faster than rows."""
+    return [[getattr(row, name) for row in rows] for name in COLUMNS]

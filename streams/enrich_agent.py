@@ -1,0 +1,90 @@
+"""The faust app and its enrich agent: `events.raw` -> `events.enriched` (thin: logic is in enrich.py).
+
+Each batch of records taken from the stream is enriched, produced, and every produce is awaited
+before the batch is acknowledged, so faust never commits an offset whose output is not in Kafka.
+Agent concurrency stays 1 (with more, commits can overtake in-flight messages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import faust
+import msgspec
+
+from contracts.codec import decode_envelope, encode
+from contracts.topics import Topics
+from core.metrics import StreamsMetrics
+from core.settings import Settings
+from streams.dlq import DeadLetters
+from streams.enrich import enrich_envelope
+from streams.pricing import PriceTable
+
+log = logging.getLogger(__name__)
+
+TAKE_MAX = 200
+TAKE_WITHIN_S = 0.05
+
+
+def faust_broker(bootstrap_servers: str) -> list[str]:
+    return [f"kafka://{server.strip()}" for server in bootstrap_servers.split(",") if server.strip()]
+
+
+def create_streams_app(
+    settings: Settings, topics: Topics, prices: PriceTable, dead_letters: DeadLetters, metrics: StreamsMetrics
+) -> faust.App:
+    app = faust.App(
+        f"{settings.kafka.topic_prefix}lynex-streams",
+        broker=faust_broker(settings.kafka.bootstrap_servers),
+        web_enabled=False,
+        store="memory://",
+        topic_partitions=settings.kafka.topic_partitions,
+        topic_replication_factor=settings.kafka.replication_factor,
+        producer_acks=-1,
+        producer_compression_type=None
+        if settings.kafka.compression == "none"
+        else settings.kafka.compression,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    raw = app.topic(topics.raw, key_serializer="raw", value_serializer="raw")
+    enriched = app.topic(topics.enriched, key_serializer="raw", value_serializer="raw")
+    retention_days = settings.clickhouse.retention_days
+
+    async def enrich_one(event: Any) -> asyncio.Future[Any] | None:
+        message = event.message
+        try:
+            envelope = decode_envelope(event.value)
+            out, stats = enrich_envelope(envelope, prices, retention_days)
+        except (msgspec.ValidationError, msgspec.DecodeError, ValueError, OverflowError) as exc:
+            await dead_letters.send(
+                stage="enrich",
+                error=f"{type(exc).__name__}: {exc}",
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+                key=event.key,
+                value=event.value,
+            )
+            metrics.dead_lettered.labels("enrich").inc()
+            return None
+        metrics.events_enriched.inc(stats.events)
+        metrics.unknown_model.inc(stats.unknown_model)
+        metrics.timestamps_adjusted.inc(stats.timestamps_adjusted)
+        future: asyncio.Future[Any] = await enriched.send(key=event.key, value=encode(out))
+        return future
+
+    @app.agent(raw, concurrency=1, name="enrich")
+    async def enrich(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        async for events in stream.take_events(TAKE_MAX, within=TAKE_WITHIN_S):
+            pending = [f for f in [await enrich_one(e) for e in events] if f is not None]
+            # Every output acknowledged by Kafka before faust may commit these inputs.
+            await asyncio.gather(*pending)
+            yield None
+
+    return app

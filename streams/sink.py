@@ -1,0 +1,261 @@
+"""The ClickHouse sink: `events.enriched` -> `events`, in batches of up to 10k rows or 1 s.
+
+Written as a plain aiokafka consumer rather than a faust agent: faust acknowledges (and may commit) a
+message once the agent moves past it, and with concurrency or batching a commit can overtake rows that
+are not stored yet. Here the order is explicit: insert, then commit the batch's offsets. A transient
+ClickHouse failure pauses and retries the same batch (same rows, same deduplication token) without
+committing; a record that can never be stored goes to the DLQ and the partition moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import msgspec
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+
+from contracts.enriched import COLUMNS, EnrichedEvent, decode_enriched
+from core.clickhouse import TRANSIENT_ERRORS, ClickHouse
+from core.metrics import StreamsMetrics
+from core.settings import KafkaSettings
+from streams.batcher import Batch, to_columns, unique_rows
+from streams.dlq import DeadLetters
+
+log = logging.getLogger(__name__)
+
+MAX_ROWS = 10_000
+MAX_AGE_S = 1.0
+MAX_BACKOFF_S = 10.0
+
+
+class ClickHouseSink:
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        topic: str,
+        group_id: str,
+        clickhouse: ClickHouse,
+        dead_letters: DeadLetters,
+        metrics: StreamsMetrics,
+        max_rows: int = MAX_ROWS,
+        max_age_s: float = MAX_AGE_S,
+    ) -> None:
+        self.topic = topic
+        self.clickhouse = clickhouse
+        self.dead_letters = dead_letters
+        self.metrics = metrics
+        self.max_rows = max_rows
+        self.max_age_s = max_age_s
+        self.consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=settings.bootstrap_servers,
+            group_id=group_id,
+            client_id=f"{settings.client_id}-sink",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=5_000,
+            # A long ClickHouse outage keeps us retrying one batch; don't get evicted for it.
+            max_poll_interval_ms=30 * 60 * 1000,
+        )
+        self.batch = self._new_batch()
+        self.stopping = asyncio.Event()
+        self.running = False
+        self._flush_lock = asyncio.Lock()
+
+    def _new_batch(self) -> Batch:
+        return Batch(topic=self.topic, started_at=time.monotonic())
+
+    async def run(self) -> None:
+        """Consume until `stopping` is set; flush what is pending, then leave the group."""
+        await self._start_consumer()
+        if self.stopping.is_set():
+            return
+        self.running = True
+        try:
+            while not self.stopping.is_set():
+                wait_ms = max(10, int((self.batch.started_at + self.max_age_s - time.monotonic()) * 1000))
+                polled = await self.consumer.getmany(timeout_ms=min(wait_ms, 500), max_records=self.max_rows)
+                if not self.batch.offsets:
+                    self.batch.started_at = time.monotonic()
+                for tp, messages in polled.items():
+                    for message in messages:
+                        await self._add(tp, message)
+                if self.batch.is_due(time.monotonic(), self.max_rows, self.max_age_s):
+                    await self.flush()
+            await self.flush()
+        finally:
+            self.running = False
+            await self.consumer.stop()
+
+    async def _start_consumer(self) -> None:
+        delay = 0.2
+        while not self.stopping.is_set():
+            try:
+                self.consumer.subscribe([self.topic], listener=_FlushOnRevoke(self))
+                await self.consumer.start()
+            except (KafkaError, OSError) as exc:
+                log.warning("sink_kafka_unreachable", extra={"error": str(exc)})
+                await self.consumer.stop()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            else:
+                return
+
+    async def _add(self, tp: TopicPartition, message: Any) -> None:
+        try:
+            envelope = decode_enriched(message.value)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            await self.dead_letters.send(
+                stage="sink",
+                error=f"undecodable enriched record: {exc}",
+                topic=tp.topic,
+                partition=tp.partition,
+                offset=message.offset,
+                key=message.key,
+                value=message.value,
+            )
+            self.metrics.dead_lettered.labels("sink").inc()
+            self.batch.add(tp.partition, message.offset, [])
+            return
+        self.batch.add(tp.partition, message.offset, envelope.events)
+
+    async def flush(self) -> None:
+        async with self._flush_lock:
+            batch = self.batch
+            if not batch.offsets:
+                return
+            if batch.rows:
+                await self._store(batch)
+            await self._commit(batch)
+            self.metrics.batch_rows.observe(len(batch.rows))
+            self.batch = self._new_batch()
+
+    async def _store(self, batch: Batch) -> None:
+        delay = 0.5
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with self.metrics.insert_seconds.time():
+                    inserted = await self._insert(batch)
+            except TRANSIENT_ERRORS as exc:
+                if _is_permanent(exc):
+                    await self._store_one_by_one(batch)
+                    return
+                self.metrics.insert_retries.inc()
+                log.warning(
+                    "clickhouse_insert_retrying",
+                    extra={
+                        "attempt": attempt,
+                        "rows": len(batch.rows),
+                        "error": str(exc)[:300],
+                        "delay_s": delay,
+                    },
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF_S)
+            else:
+                self.metrics.rows_inserted.inc(inserted)
+                self.metrics.duplicates_dropped.inc(len(batch.rows) - inserted)
+                if attempt > 1:
+                    log.info("clickhouse_insert_recovered", extra={"attempts": attempt})
+                return
+
+    async def _insert(
+        self, batch: Batch, rows: list[EnrichedEvent] | None = None, token: str | None = None
+    ) -> int:
+        rows = batch.rows if rows is None else rows
+        stored = await self._stored_ids(rows)
+        fresh = unique_rows(rows, stored)
+        if fresh:
+            await self.clickhouse.insert_columns(
+                "events",
+                to_columns(fresh),
+                COLUMNS,
+                settings={"insert_deduplication_token": token or batch.dedup_token()},
+            )
+        return len(fresh)
+
+    async def _stored_ids(self, rows: list[EnrichedEvent]) -> set[str]:
+        """Ids of these rows already in ClickHouse. A project's events share one partition (the key),
+        so no other sink can be inserting the same id concurrently."""
+        by_project: dict[str, list[EnrichedEvent]] = {}
+        for row in rows:
+            by_project.setdefault(row.project_id, []).append(row)
+        stored: set[str] = set()
+        for project_id, group in by_project.items():
+            found = await self.clickhouse.query(
+                "SELECT toString(event_id) FROM events WHERE project_id = {p:String}"
+                " AND timestamp BETWEEN {lo:DateTime64(3, 'UTC')} AND {hi:DateTime64(3, 'UTC')}"
+                " AND event_id IN {ids:Array(UUID)}",
+                {
+                    "p": project_id,
+                    "lo": min(r.timestamp for r in group),
+                    "hi": max(r.timestamp for r in group),
+                    "ids": [r.event_id for r in group],
+                },
+            )
+            stored.update(row[0] for row in found)
+        return stored
+
+    async def _store_one_by_one(self, batch: Batch) -> None:
+        """A batch ClickHouse refuses for its content: store what it takes, dead-letter the rest."""
+        for index, row in enumerate(batch.rows):
+            try:
+                await self._insert(batch, [row], token=f"{batch.dedup_token()}-{index}")
+            except TRANSIENT_ERRORS as exc:
+                if not _is_permanent(exc):
+                    raise
+                value = msgspec.json.encode(row)
+                await self.dead_letters.send(
+                    stage="sink",
+                    error=f"clickhouse refused the row: {exc}",
+                    topic=self.topic,
+                    partition=-1,
+                    offset=-1,
+                    key=row.project_id.encode(),
+                    value=value,
+                )
+                self.metrics.dead_lettered.labels("sink").inc()
+
+    async def _commit(self, batch: Batch) -> None:
+        offsets = {TopicPartition(self.topic, p): o for p, o in batch.commit_offsets().items()}
+        assigned = self.consumer.assignment()
+        offsets = {tp: o for tp, o in offsets.items() if tp in assigned}
+        if offsets:
+            try:
+                await self.consumer.commit(offsets)
+            except CommitFailedError as exc:
+                # A rebalance took the partitions: the rows are stored; whoever gets them next
+                # re-reads from the last commit and the dedup check drops what is already there.
+                log.warning("sink_commit_failed", extra={"error": str(exc)})
+
+    async def stop(self) -> None:
+        self.stopping.set()
+
+
+def _is_permanent(exc: BaseException) -> bool:
+    """A ClickHouse error about the data (type, parse, size), not about reaching ClickHouse."""
+    text = str(exc)
+    return any(
+        marker in text
+        for marker in ("CANNOT_PARSE", "TYPE_MISMATCH", "ILLEGAL_TYPE", "TOO_LARGE", "Code: 27", "Code: 53")
+    )
+
+
+class _FlushOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Store and commit what we hold before partitions move to another sink."""
+
+    def __init__(self, sink: ClickHouseSink) -> None:
+        self.sink = sink
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        if revoked and self.sink.batch.offsets:
+            await self.sink.flush()
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        return None
