@@ -26,12 +26,12 @@ def build_role(ctx: RoleContext) -> Role:
     dead_letters = DeadLetters(producer, ctx.topics.dlq)
     app = create_streams_app(settings, ctx.topics, load_price_table(), dead_letters, metrics)
     sink = ClickHouseSink(
-        settings.kafka,
-        ctx.topics.enriched,
-        f"{settings.kafka.topic_prefix}lynex-sink",
-        ctx.clickhouse,
-        dead_letters,
-        metrics,
+        settings=settings.kafka,
+        topic=ctx.topics.enriched,
+        group_id=f"{settings.kafka.topic_prefix}lynex-sink",
+        clickhouse=ctx.clickhouse,
+        dead_letters=dead_letters,
+        metrics=metrics,
     )
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []

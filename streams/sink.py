@@ -35,6 +35,7 @@ MAX_BACKOFF_S = 10.0
 class ClickHouseSink:
     def __init__(
         self,
+        *,
         settings: KafkaSettings,
         topic: str,
         group_id: str,
@@ -257,5 +258,5 @@ class _FlushOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
         if revoked and self.sink.batch.offsets:
             await self.sink.flush()
 
-    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+    async def on_partitions_assigned(self, _assigned: list[TopicPartition]) -> None:
         return None
