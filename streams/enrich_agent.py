@@ -49,6 +49,9 @@ def create_streams_app(
         else settings.kafka.compression,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
+        # A crashed worker's partitions move after 10 s, not faust's default 60 s.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
         key_serializer="raw",
         value_serializer="raw",
     )

@@ -13,9 +13,11 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from contracts.topics import Topics
 
@@ -180,7 +182,15 @@ class Server:
 async def read_topic(
     bootstrap: str, topic: str, *, min_records: int, timeout: float = 20
 ) -> list[tuple[bytes | None, bytes]]:
-    """Every record of `topic` from the beginning, waiting until at least `min_records` arrived."""
+    """(key, value) of every record of `topic`, waiting until at least `min_records` arrived."""
+    return [
+        (m.key, m.value)
+        for m in await read_records(bootstrap, topic, min_records=min_records, timeout=timeout)
+    ]
+
+
+async def read_records(bootstrap: str, topic: str, *, min_records: int, timeout: float = 20) -> list[Any]:
+    """Every ConsumerRecord of `topic` from the beginning, waiting until at least `min_records` arrived."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", group_id=None
     )
@@ -196,20 +206,44 @@ async def read_topic(
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
-        records: list[tuple[bytes | None, bytes]] = []
+        records: list[Any] = []
         while time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=300)
             for messages in batch.values():
-                records.extend((m.key, m.value) for m in messages)
+                records.extend(messages)
             if len(records) >= min_records:
                 # Drain what else is already there, so "exactly N" assertions see extras too.
                 more = await consumer.getmany(timeout_ms=500)
                 for messages in more.values():
-                    records.extend((m.key, m.value) for m in messages)
+                    records.extend(messages)
                 break
         return records
     finally:
         await consumer.stop()
+
+
+async def group_lag(bootstrap: str, group_id: str, topic: str) -> int:
+    """Records of `topic` not yet committed by consumer group `group_id` (all of them if none)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group_id)
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in partitions]
+        ends = await consumer.end_offsets(tps)
+        lag = 0
+        for tp in tps:
+            meta = committed.get(tp)
+            lag += ends[tp] - (meta.offset if meta is not None and meta.offset >= 0 else 0)
+        return lag
+    finally:
+        await consumer.stop()
+        await admin.close()
 
 
 def envelope_events(records: Iterable[tuple[bytes | None, bytes]]) -> list[tuple[bytes | None, object]]:

@@ -1,0 +1,244 @@
+"""The stream stages against the real broker and the embedded ClickHouse engine."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from prometheus_client import CollectorRegistry
+
+from contracts.codec import decode_events, encode
+from contracts.events import RawEnvelope
+from contracts.topics import Topics
+from core.clickhouse import ClickHouse, migrate_clickhouse
+from core.kafka import create_producer, ensure_topics
+from core.metrics import StreamsMetrics
+from core.settings import load_settings
+from streams.dlq import DeadLetters
+from streams.enrich import enrich_envelope
+from streams.pricing import load_price_table
+from streams.sink import ClickHouseSink
+from tests.support.services import Server, group_lag, new_prefix, read_records
+from tests.support.storage import stored_rows
+
+pytestmark = pytest.mark.integration
+URL = "/api/v1/events"
+
+
+def llm_event(i: int, **body: object) -> dict[str, object]:
+    return {
+        "eventId": str(uuid.uuid4()),
+        "type": "llm_call",
+        "body": {
+            "model": "gpt-4o-mini",
+            "tokens": {"input": 100 + i % 7, "output": 10},
+            "latencyMs": 50 + i % 13,
+            **body,
+        },
+    }
+
+
+async def wait_for_drain(server: Server, bootstrap: str, timeout: float = 90) -> None:
+    """Both stages have committed everything that was written to their input topics."""
+    deadline = time.monotonic() + timeout
+    lag = -1
+    while time.monotonic() < deadline:
+        raw_lag = await group_lag(bootstrap, f"{server.prefix}lynex-streams", server.topics.raw)
+        sink_lag = await group_lag(bootstrap, f"{server.prefix}lynex-sink", server.topics.enriched)
+        lag = raw_lag + sink_lag
+        if lag == 0:
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"streams did not drain within {timeout}s (lag {lag}); log:\n{server.log_tail()}")
+
+
+async def test_poison_record_goes_to_dlq_and_later_events_arrive(
+    server_factory, kafka_bootstrap: str
+) -> None:
+    server = server_factory(roles="gateway,streams")
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        meta = await (
+            await producer.send(server.topics.raw, b"\x00not an envelope", key=server.project_id.encode())
+        )
+    finally:
+        await producer.stop()
+    events = [llm_event(i) for i in range(3)]
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers) as client:
+        response = await client.post(URL, json={"events": events})
+        assert response.status_code == 202
+    [dead] = await read_records(kafka_bootstrap, server.topics.dlq, min_records=1)
+    headers = dict(dead.headers)
+    assert headers["lynex-stage"] == b"enrich"
+    assert headers["lynex-original-topic"] == server.topics.raw.encode()
+    assert headers["lynex-original-partition"] == str(meta.partition).encode()
+    assert headers["lynex-original-offset"] == str(meta.offset).encode()
+    assert b"DecodeError" in headers["lynex-error"] or b"ValidationError" in headers["lynex-error"]
+    assert dead.value == b"\x00not an envelope"
+    await wait_for_drain(server, kafka_bootstrap)
+    server.stop()
+    rows = stored_rows(server.home, "SELECT toString(event_id) FROM events")
+    assert sorted(r[0] for r in rows) == sorted(e["eventId"] for e in events)
+
+
+async def test_streams_killed_mid_stream_loses_and_duplicates_nothing(
+    tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    prefix = new_prefix()
+    gateway = Server(
+        home=tmp_path / "gateway", bootstrap=kafka_bootstrap, roles="gateway", prefix=prefix
+    ).start()
+    streams_home = tmp_path / "streams"
+    streams = Server(
+        home=streams_home,
+        bootstrap=kafka_bootstrap,
+        roles="streams",
+        prefix=prefix,
+        project_id=gateway.project_id,
+        api_key=gateway.api_key,
+    )
+    streams.start()
+    accepted: list[str] = []
+    total_batches = 100  # x 100 events = 10,000
+
+    async def send_all() -> None:
+        async with httpx.AsyncClient(base_url=gateway.url, headers=gateway.headers, timeout=30) as client:
+            for b in range(total_batches):
+                batch = [llm_event(b * 100 + i) for i in range(100)]
+                response = await client.post(URL, json={"events": batch})
+                assert response.status_code == 202, response.text
+                accepted.extend(e["eventId"] for e in batch)
+
+    try:
+        sender = asyncio.create_task(send_all())
+        while len(accepted) < 3_000:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(random.uniform(0.0, 0.5))
+        streams.kill()  # SIGKILL: no flush, no commit
+        killed_at = len(accepted)
+        await asyncio.to_thread(streams.start)
+        await sender
+        await wait_for_drain(streams, kafka_bootstrap)
+    finally:
+        streams.stop()
+        gateway.stop()
+    assert killed_at < 10_000
+    rows = stored_rows(streams_home, "SELECT toString(event_id), count() FROM events GROUP BY event_id")
+    counts = dict(rows)
+    assert len(accepted) == 10_000
+    missing = set(accepted) - set(counts)
+    duplicated = {k: v for k, v in counts.items() if v > 1}
+    assert not missing, f"{len(missing)} accepted events missing"
+    assert not duplicated, f"{len(duplicated)} events stored more than once"
+    assert len(counts) == 10_000
+    [(rollup,)] = stored_rows(streams_home, "SELECT sum(requests) FROM events_1m")
+    assert rollup == 10_000  # the per-minute rollup saw every event exactly once too
+
+
+class FlakyClickHouse(ClickHouse):
+    """The real embedded engine behind a switch that makes every call fail like a refused connection."""
+
+    down = False
+    failures = 0
+
+    async def query(self, sql, parameters=None):  # type: ignore[no-untyped-def,override]
+        self._fail()
+        return await super().query(sql, parameters)
+
+    async def insert_columns(self, table, columns, column_names, settings=None):  # type: ignore[no-untyped-def,override]
+        self._fail()
+        await super().insert_columns(table, columns, column_names, settings)
+
+    def _fail(self) -> None:
+        if self.down:
+            self.failures += 1
+            raise ConnectionRefusedError("clickhouse: connection refused (simulated outage)")
+
+
+async def test_clickhouse_outage_loses_nothing_and_sends_nothing_to_dlq(
+    tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    settings = load_settings(
+        {"LYNEX_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap, "LYNEX_KAFKA__TOPIC_PARTITIONS": "2"}
+    )
+    topics = Topics.with_prefix(new_prefix())
+    await ensure_topics(settings.kafka, topics)
+    clickhouse = FlakyClickHouse(f"chdb://{tmp_path / 'ch'}")
+    await migrate_clickhouse(clickhouse, 90)
+    registry = CollectorRegistry()
+    metrics = StreamsMetrics(registry)
+    producer = create_producer(settings.kafka, "test")
+    await producer.start()
+    group = f"{topics.raw}-sink"
+    sink = ClickHouseSink(
+        settings=settings.kafka,
+        topic=topics.enriched,
+        group_id=group,
+        clickhouse=clickhouse,
+        dead_letters=DeadLetters(producer, topics.dlq),
+        metrics=metrics,
+        max_age_s=0.2,
+    )
+    prices = load_price_table()
+    ids: list[str] = []
+
+    async def produce(n: int) -> None:
+        for _ in range(n):
+            decoded = decode_events(encode({"events": [llm_event(i) for i in range(50)]}))
+            assert isinstance(decoded, tuple)
+            raw = RawEnvelope(project_id="p", key_id="k", received_at=_now(), events=decoded[0])
+            enriched, _ = enrich_envelope(raw, prices, 90)
+            ids.extend(e.event_id for e in enriched.events)
+            await (await producer.send(topics.enriched, encode(enriched), key=b"p"))
+
+    task = asyncio.create_task(sink.run())
+    try:
+        await produce(4)
+        await _wait(lambda: registry.get_sample_value("lynex_streams_sink_rows_inserted_total") == 200)
+        clickhouse.down = True
+        await produce(6)
+        await _wait(lambda: clickhouse.failures >= 3)
+        assert await group_lag(kafka_bootstrap, group, topics.enriched) == 6  # nothing committed while down
+        clickhouse.down = False
+        await _wait(
+            lambda: registry.get_sample_value("lynex_streams_sink_rows_inserted_total") == 500, timeout=30
+        )
+        await _wait_async(lambda: group_lag(kafka_bootstrap, group, topics.enriched), 0)
+    finally:
+        await sink.stop()
+        await task
+        await producer.stop()
+    rows = await clickhouse.query("SELECT toString(event_id), count() FROM events GROUP BY event_id")
+    clickhouse.close()
+    assert sorted(r[0] for r in rows) == sorted(ids)
+    assert {r[1] for r in rows} == {1}
+    assert registry.get_sample_value("lynex_streams_sink_insert_retries_total") >= 1
+    assert registry.get_sample_value("lynex_streams_dead_lettered_records_total", {"stage": "sink"}) is None
+    assert await read_records(kafka_bootstrap, topics.dlq, min_records=1, timeout=2) == []
+
+
+def _now():  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    return datetime.now(UTC)
+
+
+async def _wait(predicate, timeout: float = 20) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        await asyncio.sleep(0.1)
+
+
+async def _wait_async(probe, expected, timeout: float = 20) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while (value := await probe()) != expected:
+        assert time.monotonic() < deadline, f"{value} != {expected}"
+        await asyncio.sleep(0.2)
