@@ -79,6 +79,11 @@ class GatewaySettings(_Section, frozen=True):
     )
     max_inflight_requests: Annotated[Positive, _doc("Requests waiting on Kafka before 503 shedding.")] = 256
     max_inflight_events: Annotated[Positive, _doc("Events waiting on Kafka before 503 shedding.")] = 50_000
+    rate_limit_per_s: Annotated[
+        float, msgspec.Meta(ge=0), _doc("Events/s per API key (token bucket, per replica); 0 disables.")
+    ] = 10_000.0
+    rate_limit_burst: Annotated[Positive, _doc("Token-bucket size per API key, in events.")] = 100_000
+    usage_flush_s: Annotated[PositiveFloat, _doc("How often per-key usage counts are written.")] = 5.0
 
 
 class InitSettings(_Section, frozen=True):

@@ -82,6 +82,13 @@ class InvalidEvents(GatewayError):
 class RateLimited(GatewayError):
     status, code = 429, "rate_limited"
 
+    def __init__(self, message: str, retry_after: int, limit: float = 0) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.limit = limit
+
+    def headers(self) -> dict[str, str]:
+        return super().headers() | {"X-RateLimit-Limit": f"{self.limit:g}", "X-RateLimit-Remaining": "0"}
+
 
 class Unavailable(GatewayError):
     status, code = 503, "unavailable"

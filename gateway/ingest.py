@@ -10,8 +10,10 @@ from contracts.codec import FieldError, decode_events, encode
 from contracts.events import Event, RawEnvelope
 from core.control.store import KeyIdentity
 from core.metrics import GatewayMetrics
-from gateway.errors import Forbidden, InvalidEvents, Unavailable
+from gateway.errors import Forbidden, InvalidEvents, RateLimited, Unavailable
+from gateway.ratelimit import Decision, RateLimiter
 from gateway.sink import EventSink, SinkUnavailable
+from gateway.usage import KeyUsage
 
 
 class Queued(msgspec.Struct, rename="camel"):
@@ -27,10 +29,19 @@ class QueuedBatch(msgspec.Struct, rename="camel"):
 
 class Ingestor:
     def __init__(
-        self, sink: EventSink, metrics: GatewayMetrics, max_inflight_requests: int, max_inflight_events: int
+        self,
+        sink: EventSink,
+        metrics: GatewayMetrics,
+        max_inflight_requests: int,
+        max_inflight_events: int,
+        *,
+        limiter: RateLimiter | None = None,
+        usage: KeyUsage | None = None,
     ) -> None:
         self.sink = sink
         self.metrics = metrics
+        self.limiter = limiter or RateLimiter(0, 1)
+        self.usage = usage
         self.max_inflight_requests = max_inflight_requests
         self.max_inflight_events = max_inflight_events
         self.inflight_requests = 0
@@ -38,13 +49,21 @@ class Ingestor:
         metrics.inflight_limit.labels("requests").set(max_inflight_requests)
         metrics.inflight_limit.labels("events").set(max_inflight_events)
 
-    async def ingest(self, identity: KeyIdentity, payload: bytes) -> Queued | QueuedBatch:
+    async def ingest(self, identity: KeyIdentity, payload: bytes) -> tuple[Queued | QueuedBatch, Decision]:
+        """Accept a request's events; the rate-limit decision comes back for the response headers."""
         decoded = decode_events(payload)
         if isinstance(decoded, list):
             raise InvalidEvents(decoded)
         events, is_batch = decoded
         received_at = datetime.now(UTC)
         stamped = _attribute(events, identity.project_id, received_at)
+        decision = self.limiter.take(identity.key_id, len(stamped), identity.rate_per_s, identity.burst)
+        if not decision.allowed:
+            raise RateLimited(
+                f"over the rate limit of {decision.limit:g} events/s for this key",
+                retry_after=decision.retry_after_s,
+                limit=decision.limit,
+            )
         await self._write(
             RawEnvelope(
                 project_id=identity.project_id,
@@ -55,11 +74,12 @@ class Ingestor:
         )
         self.metrics.events_accepted.inc(len(stamped))
         self.metrics.batch_size.observe(len(stamped))
+        if self.usage is not None:
+            self.usage.record(identity.key_id, len(stamped))
         if not is_batch:
-            return Queued(status="queued", event_id=str(stamped[0].event_id))
-        return QueuedBatch(
-            status="queued", accepted=len(stamped), event_ids=[str(e.event_id) for e in stamped]
-        )
+            return Queued(status="queued", event_id=str(stamped[0].event_id)), decision
+        ids = [str(e.event_id) for e in stamped]
+        return QueuedBatch(status="queued", accepted=len(stamped), event_ids=ids), decision
 
     async def _write(self, envelope: RawEnvelope) -> None:
         n = len(envelope.events)

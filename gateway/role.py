@@ -8,8 +8,10 @@ from core.roles import Role, RoleContext
 from gateway.auth import GatewayKeys
 from gateway.errors import GatewayError, to_response
 from gateway.ingest import Ingestor
+from gateway.ratelimit import RateLimiter
 from gateway.routes import build_routes
 from gateway.sink import EventSink, KafkaSink
+from gateway.usage import KeyUsage
 
 
 def build_gateway(ctx: RoleContext, sink: EventSink) -> Role:
@@ -22,7 +24,15 @@ def build_gateway(ctx: RoleContext, sink: EventSink) -> Role:
             on_lookup=lambda hit: metrics.key_cache_lookups.labels("hit" if hit else "miss").inc(),
         )
     )
-    ingestor = Ingestor(sink, metrics, settings.max_inflight_requests, settings.max_inflight_events)
+    usage = KeyUsage(ctx.control, settings.usage_flush_s)
+    ingestor = Ingestor(
+        sink,
+        metrics,
+        settings.max_inflight_requests,
+        settings.max_inflight_events,
+        limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+        usage=usage,
+    )
 
     def count_rejection(request: object, exc: GatewayError) -> object:
         metrics.requests_rejected.labels(exc.code).inc()
@@ -31,8 +41,8 @@ def build_gateway(ctx: RoleContext, sink: EventSink) -> Role:
     return Role(
         name="gateway",
         route_handlers=build_routes(keys, ingestor, settings.max_body_bytes),
-        on_startup=[sink.start],
-        on_shutdown=[sink.stop],
+        on_startup=[sink.start, usage.start],
+        on_shutdown=[sink.stop, usage.stop],
         readiness=[sink.check],
         exception_handlers={GatewayError: count_rejection},
     )

@@ -50,7 +50,10 @@ def build_routes(keys: GatewayKeys, ingestor: Ingestor, max_body_bytes: int) -> 
                 raise PayloadTooLarge(f"request body is over {max_body_bytes} bytes") from exc
             raise
         payload = decode_body(raw, request.headers.get("content-encoding"), max_body_bytes)
-        result = await ingestor.ingest(identity, payload)
-        return Response(encode(result), status_code=202, media_type=MediaType.JSON)
+        result, limit = await ingestor.ingest(identity, payload)
+        headers = {}
+        if limit.limit:
+            headers = {"X-RateLimit-Limit": f"{limit.limit:g}", "X-RateLimit-Remaining": str(limit.remaining)}
+        return Response(encode(result), status_code=202, media_type=MediaType.JSON, headers=headers)
 
     return [ingest_events]

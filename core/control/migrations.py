@@ -21,12 +21,40 @@ Step = Callable[[sa.Connection], None]
 
 
 def _m001_projects_and_keys(conn: sa.Connection) -> None:
-    tables.projects.create(conn, checkfirst=True)
-    tables.api_keys.create(conn, checkfirst=True)
+    # Frozen as shipped: later steps alter these tables, tables.py shows them as they are now.
+    md = sa.MetaData()
+    sa.Table(
+        "projects",
+        md,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    sa.Table(
+        "api_keys",
+        md,
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.id"), nullable=False, index=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("prefix", sa.String(32), nullable=False),
+        sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("events_accepted", sa.BigInteger, nullable=False, server_default="0"),
+    )
+    md.create_all(conn, checkfirst=True)
+
+
+def _m002_project_rate_limits(conn: sa.Connection) -> None:
+    conn.execute(sa.text("ALTER TABLE projects ADD COLUMN rate_limit_per_s FLOAT"))
+    conn.execute(sa.text("ALTER TABLE projects ADD COLUMN rate_limit_burst INTEGER"))
 
 
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "projects_and_keys", _m001_projects_and_keys),
+    (2, "project_rate_limits", _m002_project_rate_limits),
 ]
 
 

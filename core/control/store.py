@@ -34,6 +34,9 @@ class KeyIdentity(msgspec.Struct, frozen=True):
 
     key_id: str
     project_id: str
+    # The project's rate-limit override, None = the gateway's default.
+    rate_per_s: float | None = None
+    burst: int | None = None
 
 
 class ControlPlaneError(Exception):
@@ -90,13 +93,46 @@ class ControlPlane:
         """The identity behind a live key of a live project, or None."""
         k, p = tables.api_keys, tables.projects
         query = (
-            sa.select(k.c.id, k.c.project_id)
+            sa.select(k.c.id, k.c.project_id, p.c.rate_limit_per_s, p.c.rate_limit_burst)
             .join(p, p.c.id == k.c.project_id)
             .where(k.c.key_hash == hash_key(secret), k.c.revoked_at.is_(None), p.c.deleted_at.is_(None))
         )
         async with self.engine.connect() as conn:
             row = (await conn.execute(query)).first()
-        return KeyIdentity(key_id=row.id, project_id=row.project_id) if row else None
+        if row is None:
+            return None
+        return KeyIdentity(
+            key_id=row.id,
+            project_id=row.project_id,
+            rate_per_s=row.rate_limit_per_s,
+            burst=row.rate_limit_burst,
+        )
+
+    async def set_rate_limit(self, project_id: str, rate_per_s: float | None, burst: int | None) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                tables.projects.update()
+                .where(tables.projects.c.id == project_id)
+                .values(rate_limit_per_s=rate_per_s, rate_limit_burst=burst)
+            )
+
+    async def record_usage(self, usage: dict[str, tuple[int, datetime]]) -> None:
+        """Add accepted-event counts and last-used times per key (one statement per key, one transaction)."""
+        k = tables.api_keys
+        async with self.engine.begin() as conn:
+            for key_id, (count, last_used) in usage.items():
+                await conn.execute(
+                    k.update()
+                    .where(k.c.id == key_id)
+                    .values(
+                        events_accepted=k.c.events_accepted + count,
+                        last_used_at=sa.case(
+                            (k.c.last_used_at.is_(None), last_used),
+                            (k.c.last_used_at < last_used, last_used),
+                            else_=k.c.last_used_at,
+                        ),
+                    )
+                )
 
     async def list_keys(self, project_id: str) -> list[ApiKey]:
         k = tables.api_keys

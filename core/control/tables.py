@@ -13,6 +13,9 @@ projects = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+    # Per-project override of the gateway's per-key rate limit (events/s, burst); NULL = default.
+    sa.Column("rate_limit_per_s", sa.Float, nullable=True),
+    sa.Column("rate_limit_burst", sa.Integer, nullable=True),
 )
 
 api_keys = sa.Table(

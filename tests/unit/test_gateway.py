@@ -243,7 +243,7 @@ async def test_openapi_document_is_served(tmp_path: Path) -> None:
         (PayloadTooLarge("x"), 413),
         (UnsupportedEncoding("x"), 415),
         (InvalidEvents([]), 422),
-        (RateLimited("x", retry_after=3), 429),
+        (RateLimited("x", retry_after=3, limit=5), 429),
         (Unavailable("x", retry_after=2), 503),
     ],
 )
