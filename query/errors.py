@@ -1,0 +1,78 @@
+"""Every way a read request can fail, each mapped to exactly one HTTP status (in `to_response`).
+
+QueryError
+├── Unauthorized      401  no credential (API key) at all
+├── Forbidden         403  unknown/revoked key, or a project_id the caller may not read
+├── NotFound          404  no such event in the caller's project (another project's id is "not found")
+├── InvalidParameter  422  a bad query/path parameter; the body names it
+└── Unavailable       503  ClickHouse or the control plane did not answer (Retry-After)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+
+
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    error: str
+    message: str
+    # The query or path parameter at fault (422 only).
+    parameter: str | None = None
+
+
+class QueryError(Exception):
+    status = 500
+    code = "internal"
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+
+    def body(self) -> ErrorBody:
+        return ErrorBody(error=self.code, message=self.message)
+
+
+class Unauthorized(QueryError):
+    status, code = 401, "unauthorized"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="lynex"'}
+
+
+class Forbidden(QueryError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(QueryError):
+    status, code = 404, "not_found"
+
+
+class InvalidParameter(QueryError):
+    status, code = 422, "invalid_parameter"
+
+    def __init__(self, parameter: str, problem: str) -> None:
+        super().__init__(f"{parameter}: {problem}")
+        self.parameter = parameter
+
+    def body(self) -> ErrorBody:
+        return ErrorBody(error=self.code, message=self.message, parameter=self.parameter)
+
+
+class Unavailable(QueryError):
+    status, code = 503, "unavailable"
+
+
+def to_response(_: Request[Any, Any, Any], exc: QueryError) -> Response[bytes]:
+    return Response(
+        msgspec.json.encode(exc.body()),
+        status_code=exc.status,
+        headers=exc.headers(),
+        media_type=MediaType.JSON,
+    )
