@@ -86,6 +86,15 @@ class GatewaySettings(_Section, frozen=True):
     usage_flush_s: Annotated[PositiveFloat, _doc("How often per-key usage counts are written.")] = 5.0
 
 
+class AuthSettings(_Section, frozen=True):
+    secret_key: Annotated[
+        str, _doc("Keys session HMACs and secret encryption. Required (32+ chars) when LYNEX_ENV=production.")
+    ] = DEV_SECRET_KEY
+    session_ttl_h: Annotated[PositiveFloat, _doc("How long a dashboard session lasts.")] = 168.0
+    login_max_failures: Annotated[Positive, _doc("Failed logins per account or address before 429.")] = 5
+    login_window_s: Annotated[PositiveFloat, _doc("Window over which failed logins are counted.")] = 300.0
+
+
 class InitSettings(_Section, frozen=True):
     project_id: Annotated[str, _doc("Headless bootstrap: this project exists after start-up.")] = ""
     api_key: Annotated[
@@ -112,6 +121,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     database: DatabaseSettings = DatabaseSettings()
     clickhouse: ClickHouseSettings = ClickHouseSettings()
     gateway: GatewaySettings = GatewaySettings()
+    auth: AuthSettings = AuthSettings()
     init: InitSettings = InitSettings()
     log: LogSettings = LogSettings()
 
@@ -161,6 +171,14 @@ def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
     settings = msgspec.convert(raw, Settings, strict=False)
     if bool(settings.init.project_id) != bool(settings.init.api_key):
         raise SettingsError(["LYNEX_INIT__PROJECT_ID and LYNEX_INIT__API_KEY must be set together"])
+    if settings.env == "production" and (
+        settings.auth.secret_key == DEV_SECRET_KEY or len(settings.auth.secret_key) < 32
+    ):
+        raise SettingsError(
+            [
+                "LYNEX_AUTH__SECRET_KEY: required in production, at least 32 characters, not the development default"
+            ]
+        )
     return settings
 
 

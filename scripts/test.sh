@@ -33,7 +33,11 @@ else
   started_kafka=1
 fi
 
-step "pytest: unit, integration (real Kafka, embedded ClickHouse), e2e"
+step "postgresql (control-plane tests run on SQLite and PostgreSQL)"
+bash scripts/postgres.sh start
+export LYNEX_TEST_POSTGRES="$(bash scripts/postgres.sh url)"
+
+step "pytest: unit, integration (real Kafka, embedded ClickHouse, PostgreSQL), e2e"
 set +e
 $VENV/bin/python -m pytest tests -q --durations=15 "$@"
 rc=$?

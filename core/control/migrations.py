@@ -52,9 +52,15 @@ def _m002_project_rate_limits(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE projects ADD COLUMN rate_limit_burst INTEGER"))
 
 
+def _m003_users_sessions_memberships(conn: sa.Connection) -> None:
+    for table in (tables.users, tables.memberships, tables.sessions):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "projects_and_keys", _m001_projects_and_keys),
     (2, "project_rate_limits", _m002_project_rate_limits),
+    (3, "users_sessions_memberships", _m003_users_sessions_memberships),
 ]
 
 
