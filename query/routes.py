@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from litestar import get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import PathParameter, QueryParameter
 
+from contracts.events import EVENT_TYPES
 from query import params
 from query.auth import Principal, QueryAuth
 from query.errors import ErrorBody, NotFound
@@ -31,14 +32,16 @@ _TIME = "ISO 8601 with a zone, e.g. 2025-01-31T12:00:00Z."
 
 ProjectParam = Annotated[
     str | None,
-    Parameter(
-        query="project_id",
+    QueryParameter(
+        name="project_id",
         description="The project to read; optional when the credential can read only one (an API key).",
     ),
 ]
-FromParam = Annotated[str | None, Parameter(query="from", description=f"Range start (inclusive). {_TIME}")]
-ToParam = Annotated[str | None, Parameter(query="to", description=f"Range end (exclusive). {_TIME}")]
-ModelParam = Annotated[str | None, Parameter(description="Only this model.")]
+FromParam = Annotated[
+    str | None, QueryParameter(name="from", description=f"Range start (inclusive). {_TIME}")
+]
+ToParam = Annotated[str | None, QueryParameter(name="to", description=f"Range end (exclusive). {_TIME}")]
+ModelParam = Annotated[str | None, QueryParameter(description="Only this model.")]
 
 
 def build_routes(
@@ -69,19 +72,23 @@ def build_routes(
     )
     async def list_events(
         *,
-        principal: Principal,
+        principal: NamedDependency[Principal],
         project_id: ProjectParam = None,
         limit: Annotated[
             str | None,
-            Parameter(description=f"Page size, 1-{params.MAX_LIMIT} (default {params.DEFAULT_LIMIT})."),
+            QueryParameter(description=f"Page size, 1-{params.MAX_LIMIT} (default {params.DEFAULT_LIMIT})."),
         ] = None,
-        offset: Annotated[str | None, Parameter(description="Rows to skip (default 0).")] = None,
-        cursor: Annotated[str | None, Parameter(description="`nextCursor` of the previous page.")] = None,
+        offset: Annotated[str | None, QueryParameter(description="Rows to skip (default 0).")] = None,
+        cursor: Annotated[
+            str | None, QueryParameter(description="`nextCursor` of the previous page.")
+        ] = None,
         event_type: Annotated[
-            str | None, Parameter(query="type", description="Only this event type (llm_call, log, ...).")
+            str | None, QueryParameter(name="type", description="Only this event type.", enum=EVENT_TYPES)
         ] = None,
         model: ModelParam = None,
-        status: Annotated[str | None, Parameter(description="Only this status: ok, error, unset.")] = None,
+        status: Annotated[
+            str | None, QueryParameter(description="Only this status.", enum=params.STATUSES)
+        ] = None,
         from_: FromParam = None,
         to: ToParam = None,
     ) -> EventPage:
@@ -109,7 +116,10 @@ def build_routes(
         **common,
     )
     async def get_event(
-        *, principal: Principal, event_id: str, project_id: ProjectParam = None
+        *,
+        principal: NamedDependency[Principal],
+        event_id: Annotated[str, PathParameter(description="The event's UUID.")],
+        project_id: ProjectParam = None,
     ) -> EventDetail:
         project = principal.require(project_id)
         event = await events.get_event(project, params.parse_event_id(event_id))
@@ -131,7 +141,11 @@ def build_routes(
         **common,
     )
     async def overview(
-        *, principal: Principal, project_id: ProjectParam = None, from_: FromParam = None, to: ToParam = None
+        *,
+        principal: NamedDependency[Principal],
+        project_id: ProjectParam = None,
+        from_: FromParam = None,
+        to: ToParam = None,
     ) -> Overview:
         project = principal.require(project_id)
         now = clock()
@@ -155,24 +169,27 @@ def build_routes(
     )
     async def timeseries(
         *,
-        principal: Principal,
+        principal: NamedDependency[Principal],
         metric: Annotated[
-            str | None, Parameter(description="requests, errors, tokens, cost or latency.")
+            str | None, QueryParameter(description="What to count (required).", enum=params.METRICS)
         ] = None,
         interval: Annotated[
             str | None,
-            Parameter(
-                description="minute, hour or day; default: minute up to 6 h, hour up to 14 days, else day."
+            QueryParameter(
+                description="Bucket size; default: minute up to 6 h, hour up to 14 days, else day.",
+                enum=tuple(params.INTERVALS),
             ),
         ] = None,
         project_id: ProjectParam = None,
         from_: FromParam = None,
         to: ToParam = None,
         model: ModelParam = None,
-        group_by: Annotated[str | None, Parameter(query="groupBy", description="`model`, or absent.")] = None,
+        group_by: Annotated[
+            str | None, QueryParameter(name="groupBy", description="Split series by model.", enum=("model",))
+        ] = None,
         top: Annotated[
             str | None,
-            Parameter(
+            QueryParameter(
                 description=f"With groupBy: models shown, 1-{params.MAX_TOP_MODELS} (default {params.DEFAULT_TOP_MODELS})."
             ),
         ] = None,
@@ -202,7 +219,11 @@ def build_routes(
         **common,
     )
     async def models(
-        *, principal: Principal, project_id: ProjectParam = None, from_: FromParam = None, to: ToParam = None
+        *,
+        principal: NamedDependency[Principal],
+        project_id: ProjectParam = None,
+        from_: FromParam = None,
+        to: ToParam = None,
     ) -> ModelBreakdown:
         project = principal.require(project_id)
         window = params.parse_range(from_, to, now=clock(), default_span=params.STATS_DEFAULT_SPAN)
