@@ -20,9 +20,8 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from core.metrics import GatewayMetrics
-from core.settings import describe
+from core.settings import describe, load_settings
 from tests.deploy.conftest import REPO, ROLES, TOOLS, missing, require_module
-from tests.deploy.test_helm import PENDING_SETTINGS
 
 COMPOSE_FILE = REPO / "compose.yaml"
 ENV_EXAMPLE = REPO / ".env.example"
@@ -105,13 +104,40 @@ def test_lynex_environment_uses_only_known_settings(services: dict[str, Any]) ->
     known = {name for name, _, _ in describe()}
     for name in (*ROLES, "migrate"):
         env = services[name]["environment"]
-        unknown = {k for k in env if k.startswith("LYNEX_")} - known - PENDING_SETTINGS
+        unknown = {k for k in env if k.startswith("LYNEX_")} - known
         assert not unknown, f"{name}: the server rejects {sorted(unknown)}"
         assert env["LYNEX_ENV"] == "production"
         assert env["LYNEX_KAFKA__BOOTSTRAP_SERVERS"] == "kafka:9092"
         assert env["LYNEX_DATABASE__URL"].startswith("postgresql+asyncpg://lynex:${POSTGRES_PASSWORD:?")
         assert env["LYNEX_DATABASE__URL"].endswith("@postgres:5432/lynex")
         assert env["LYNEX_CLICKHOUSE__DSN"].endswith("@clickhouse:8123/lynex")
+
+
+def _interpolate(value: str, variables: dict[str, str]) -> str:
+    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error} (the forms compose.yaml uses)."""
+
+    def one(match: re.Match[str]) -> str:
+        name, op, arg = match.group(1), match.group(2) or "", match.group(3) or ""
+        if variables.get(name):
+            return variables[name]
+        assert op != ":?", f"{name} is required: {arg}"
+        return arg if op == ":-" else ""
+
+    return re.sub(r"\$\{([A-Z0-9_]+)(?:(:-|:\?)([^}]*))?\}", one, value)
+
+
+def test_the_server_accepts_the_environment_compose_gives_it(services: dict[str, Any]) -> None:
+    # .env.example as a user fills it in: the secrets set (hex, as it suggests), every default kept.
+    variables = _documented_variables() | {secret: "0123456789abcdef" * 3 for secret in SECRETS}
+    for name in (*ROLES, "migrate"):
+        env = {k: _interpolate(str(v), variables) for k, v in services[name]["environment"].items()}
+        settings = load_settings(env)
+        assert settings.env == "production"
+        assert settings.kafka.topic_partitions == 4
+        assert (
+            settings.database_url
+            == f"postgresql+asyncpg://lynex:{'0123456789abcdef' * 3}@postgres:5432/lynex"
+        )
 
 
 def test_published_ports_stay_on_localhost_by_default(services: dict[str, Any]) -> None:

@@ -16,14 +16,10 @@ import pytest
 import yaml
 
 from core.settings import describe, load_settings
-from tests.deploy.conftest import CHART, ROLES, SCENARIOS, Manifests, containers, env_of
+from tests.deploy.conftest import CHART, REPO, ROLES, SCENARIOS, Manifests, containers, env_of
 
 Render = Callable[..., Manifests]
 ALL_SCENARIOS = [None, *SCENARIOS]
-# Announced for the auth section (LYNEX_ENV=production will require it); core.settings does not have it
-# yet, and the server rejects unknown LYNEX_* variables. test_auth_secret_key_is_a_known_setting turns
-# from xfail into a failure the day it lands, so this exception cannot outlive its reason.
-PENDING_SETTINGS = {"LYNEX_AUTH__SECRET_KEY"}
 
 
 def pod_owners(m: Manifests) -> list[dict[str, Any]]:
@@ -189,8 +185,11 @@ def test_chart_created_secret_holds_the_given_values(render: Render) -> None:
 
 
 def _resolved_env(container: dict[str, Any]) -> dict[str, str]:
-    """The LYNEX_* environment as the container sees it, Secret values replaced by placeholders."""
-    values = {e["name"]: e.get("value", f"secret-{e['name'].lower()}") for e in container["env"]}
+    """The LYNEX_* environment as the container sees it, Secret values replaced by 48-character
+    placeholders (what `openssl rand -hex 24` or the chart's generated key give)."""
+    values = {
+        e["name"]: e.get("value", f"secret-{e['name'].lower()}".ljust(48, "x")) for e in container["env"]
+    }
     expand = re.compile(r"\$\((\w+)\)")
     return {
         name: expand.sub(lambda ref: values[ref.group(1)], value)
@@ -206,20 +205,15 @@ def test_the_server_accepts_the_rendered_environment(render: Render, scenario: s
     for owner in pod_owners(m):
         for container in containers(owner):
             env = _resolved_env(container)
-            unknown = set(env) - known - PENDING_SETTINGS
+            unknown = set(env) - known
             assert not unknown, f"{owner['metadata']['name']}: the server rejects {sorted(unknown)}"
-            # The real settings parser: every value the chart renders has the right type and range.
-            settings = load_settings({k: v for k, v in env.items() if k not in PENDING_SETTINGS - known})
+            # The real settings parser: every value the chart renders has the right type and range,
+            # and production's own checks (the auth key) pass.
+            settings = load_settings(env)
             assert settings.http.host == "0.0.0.0"
+            assert settings.auth.secret_key.startswith("secret-lynex_auth__secret_key")
             assert settings.database_url.startswith("postgresql+asyncpg://")
             assert settings.clickhouse_dsn.startswith(("http://", "https://"))
-
-
-@pytest.mark.xfail(
-    strict=True, reason="core.settings has no auth section yet; drop PENDING_SETTINGS when it lands"
-)
-def test_auth_secret_key_is_a_known_setting() -> None:
-    assert {name for name, _, _ in describe()} >= PENDING_SETTINGS
 
 
 def test_hpa_bounds_for_gateway_and_query(render: Render) -> None:
@@ -250,10 +244,10 @@ def test_keda_scales_streams_on_lag_up_to_the_partition_count(render: Render) ->
     assert so["spec"]["scaleTargetRef"] == {"name": "lynex-streams"}
     assert (so["spec"]["minReplicaCount"], so["spec"]["maxReplicaCount"]) == (1, 4)
     triggers = {(t["metadata"]["consumerGroup"], t["metadata"]["topic"]) for t in so["spec"]["triggers"]}
+    # The server prefixes consumer groups with the topic prefix too.
     assert triggers == {
-        ("lynex-enrich", "staging.lynex.events.raw"),
-        ("lynex-sink", "staging.lynex.events.enriched"),
-        ("lynex-alerts", "staging.lynex.events.enriched"),
+        ("staging.lynex-streams", "staging.lynex.events.raw"),
+        ("staging.lynex-sink", "staging.lynex.events.enriched"),
     }
     for trigger in so["spec"]["triggers"]:
         assert trigger["type"] == "kafka"
@@ -261,6 +255,17 @@ def test_keda_scales_streams_on_lag_up_to_the_partition_count(render: Render) ->
         assert trigger["metadata"]["bootstrapServers"] == "kafka:9092"
     assert "replicas" not in m.deployment("streams")["spec"]
     assert m.deployment("gateway")["spec"]["replicas"] == 2  # HPA off: a fixed count
+
+
+def test_keda_triggers_name_the_consumer_groups_the_streams_role_uses() -> None:
+    # A trigger on a group that does not exist reads as the whole topic's lag and pins streams at
+    # maxReplicas; a group without a trigger is never scaled for. Both sides must name the same groups.
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "streams").glob("*.py"))
+    in_code = set(re.findall(r"topic_prefix\}(lynex-[a-z-]+)", source))
+    values = yaml.safe_load((CHART / "values.yaml").read_text(encoding="utf-8"))
+    in_chart = {t["consumerGroup"] for t in values["streams"]["keda"]["triggers"]}
+    assert in_code, "no consumer group found in streams/: update this test's pattern"
+    assert in_chart == in_code
 
 
 @pytest.mark.parametrize("scenario", ALL_SCENARIOS)
@@ -315,6 +320,7 @@ def test_more_partitions_allow_more_stream_workers(render: Render) -> None:
         ({"config": {"env": "prod"}}, "/config/env"),
         ({"image": {"digest": "latest"}}, "/image/digest"),
         ({"streams": {"keda": {"triggers": []}}}, "/streams/keda/triggers"),
+        ({"secrets": {"values": {"authSecretKey": "too-short"}}}, "/secrets/values/authSecretKey"),
     ],
 )
 def test_values_schema_rejects_typos_and_wrong_types(
