@@ -432,3 +432,34 @@ def test_readme_values_table_matches_values_yaml() -> None:
     assert table.splice(readme, table.render_table(CHART)) == readme, (
         "run deploy/ci/helm_values_table.py --write"
     )
+
+
+def _paren_block(text: str, start: str) -> list[str]:
+    """The lines of the parenthesised column list after `start`, whitespace-normalised."""
+    i = text.index("(", text.index(start))
+    depth = 0
+    for k in range(i, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[k], 0)
+        if depth == 0:
+            return [" ".join(line.split()) for line in text[i : k + 1].splitlines() if line.strip()]
+    raise AssertionError(f"unbalanced parentheses after {start!r}")
+
+
+def test_readme_cluster_ddl_matches_the_migrations() -> None:
+    # The replicated variant must keep the single-node tables' columns; a new migration needs its
+    # cluster variant in the README too (shipped migration files never change, so this fails only then).
+    readme = (CHART / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## A ClickHouse cluster") : readme.index("## Validation")]
+    migrations = sorted((REPO / "contracts" / "clickhouse").glob("[0-9][0-9][0-9][0-9]_*.sql"))
+    for migration in migrations:
+        assert migration.name[:4] in section, (
+            f"add the cluster variant of {migration.name} to {CHART}/README.md"
+        )
+    events = (REPO / "contracts/clickhouse/0001_events.sql").read_text(encoding="utf-8")
+    rollup = (REPO / "contracts/clickhouse/0002_minute_rollup.sql").read_text(encoding="utf-8")
+    assert _paren_block(section, "lynex.events_local ON CLUSTER") == _paren_block(
+        events, "TABLE IF NOT EXISTS events"
+    )
+    assert _paren_block(section, "lynex.events_1m_local ON CLUSTER") == _paren_block(
+        rollup, "TABLE IF NOT EXISTS events_1m"
+    )
