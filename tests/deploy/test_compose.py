@@ -277,3 +277,21 @@ def test_grafana_provisioning_mounts(services: dict[str, Any]) -> None:
     )
     assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"
     assert "./deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro" in grafana["volumes"]
+
+
+def test_grafana_clickhouse_panels_read_tables_the_migrations_create() -> None:
+    created = {
+        name
+        for sql in (REPO / "contracts" / "clickhouse").glob("*.sql")
+        for name in re.findall(
+            r"CREATE (?:TABLE|MATERIALIZED VIEW) IF NOT EXISTS (\w+)", sql.read_text(encoding="utf-8")
+        )
+    }
+    read = {
+        name
+        for panel in _dashboard()["panels"]
+        for target in panel.get("targets", [])
+        for name in re.findall(r"\blynex\.(\w+)", target.get("rawSql", ""))
+    }
+    assert read, "the dashboard should chart Lynex's own tables"
+    assert read <= created, f"not created by contracts/clickhouse: {sorted(read - created)}"
