@@ -9,7 +9,7 @@ cookie session for dashboard users (several projects each) is one more `Authenti
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from litestar.connection import ASGIConnection
@@ -20,10 +20,29 @@ from query.errors import Forbidden, InvalidParameter, Unauthorized, Unavailable
 
 @dataclass(frozen=True)
 class Principal:
-    """The projects a caller may read; `subject` names the credential for logs (never a secret)."""
+    """The projects a caller may read; `subject` names the credential for logs (never a secret).
+
+    A signed-in user also has `user_id` and a role per project; an API key has neither.
+    """
 
     project_ids: frozenset[str]
     subject: str
+    user_id: str | None = None
+    email: str | None = None
+    roles: Mapping[str, str] = field(default_factory=dict)
+
+    def require_user(self) -> str:
+        """The signed-in user's id; 403 for an API key (keys cannot manage projects)."""
+        if self.user_id is None:
+            raise Forbidden("this needs a signed-in user; an API key cannot manage projects or keys")
+        return self.user_id
+
+    def require_owner(self, project_id: str) -> str:
+        self.require_user()
+        self.require(project_id)
+        if self.roles.get(project_id) != "owner":
+            raise Forbidden("only the project's owner may do this")
+        return project_id
 
     def require(self, project_id: str | None) -> str:
         """The project to read: the one asked for if allowed (else 403), or the only one there is."""

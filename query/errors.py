@@ -4,7 +4,9 @@ QueryError
 ├── Unauthorized      401  no credential (API key) at all
 ├── Forbidden         403  unknown/revoked key, or a project_id the caller may not read
 ├── NotFound          404  no such event in the caller's project (another project's id is "not found")
-├── InvalidParameter  422  a bad query/path parameter; the body names it
+├── Conflict          409  e.g. an account with this email exists
+├── InvalidParameter  422  a bad query/path parameter or body field; the body names it
+├── TooManyRequests   429  login throttled (Retry-After)
 └── Unavailable       503  ClickHouse or the control plane did not answer (Retry-After)
 """
 
@@ -63,6 +65,14 @@ class InvalidParameter(QueryError):
 
     def body(self) -> ErrorBody:
         return ErrorBody(error=self.code, message=self.message, parameter=self.parameter)
+
+
+class Conflict(QueryError):
+    status, code = 409, "conflict"
+
+
+class TooManyRequests(QueryError):
+    status, code = 429, "too_many_requests"
 
 
 class Unavailable(QueryError):

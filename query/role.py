@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from core.control.accounts import Accounts
 from core.control.key_cache import KeyCache
 from core.roles import Role, RoleContext
 from query.auth import ApiKeyAuthenticator, QueryAuth
 from query.errors import QueryError, to_response
+from query.management import build_management_routes
 from query.repository.events import EventRepository
 from query.repository.reader import Reader
 from query.repository.stats import StatsRepository
 from query.routes import build_routes
+from query.sessions import LoginThrottle, SessionAuthenticator
 
 
 def _utc_now() -> datetime:
@@ -21,12 +24,31 @@ def _utc_now() -> datetime:
 
 def build_query(ctx: RoleContext, clock: Callable[[], datetime] = _utc_now) -> Role:
     # The query role shares the gateway's key-cache TTL: one revocation delay for the whole product.
-    auth = QueryAuth([ApiKeyAuthenticator(KeyCache(ctx.control, ctx.settings.gateway.key_cache_ttl_s))])
+    settings = ctx.settings
+    session_ttl = timedelta(hours=settings.auth.session_ttl_h)
+    accounts = Accounts(ctx.engine, settings.auth.secret_key, session_ttl)
+    auth = QueryAuth(
+        [
+            ApiKeyAuthenticator(KeyCache(ctx.control, settings.gateway.key_cache_ttl_s)),
+            SessionAuthenticator(accounts),
+        ]
+    )
     reader = Reader(ctx.clickhouse)
-    retention = timedelta(days=ctx.settings.clickhouse.retention_days)
+    retention = timedelta(days=settings.clickhouse.retention_days)
+    management = build_management_routes(
+        auth,
+        accounts,
+        ctx.control,
+        throttle=LoginThrottle(settings.auth.login_max_failures, settings.auth.login_window_s),
+        session_ttl_s=int(session_ttl.total_seconds()),
+        secure_cookies=settings.env == "production",
+    )
     return Role(
         name="query",
-        route_handlers=build_routes(auth, EventRepository(reader), StatsRepository(reader), retention, clock),
+        route_handlers=[
+            *build_routes(auth, EventRepository(reader), StatsRepository(reader), retention, clock),
+            *management,
+        ],
         readiness=[ctx.clickhouse.ping],
         exception_handlers={QueryError: to_response},
     )
