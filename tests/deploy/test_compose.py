@@ -19,7 +19,7 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
-from core.metrics import GatewayMetrics
+from core.metrics import GatewayMetrics, StreamsMetrics
 from core.settings import describe, load_settings
 from tests.deploy.conftest import REPO, ROLES, TOOLS, missing, require_module
 
@@ -251,6 +251,7 @@ def test_grafana_dashboard_uses_provisioned_datasources() -> None:
 def test_grafana_dashboard_queries_metrics_lynex_exports() -> None:
     registry = CollectorRegistry()
     GatewayMetrics(registry)
+    StreamsMetrics(registry)
     # The series names Prometheus sees: a counter gains _total, a histogram _bucket/_sum/_count.
     suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
     exported = {f.name + suffix for f in registry.collect() for suffix in suffixes[f.type]}
@@ -260,7 +261,7 @@ def test_grafana_dashboard_queries_metrics_lynex_exports() -> None:
         for target in panel.get("targets", [])
         for name in re.findall(r"\blynex_[a-z_]+", target.get("expr", ""))
     }
-    assert queried, "the dashboard should chart the gateway's metrics"
+    assert {n.split("_")[1] for n in queried} == {"gateway", "streams"}
     assert queried <= exported, f"not exported by core.metrics: {sorted(queried - exported)}"
 
 
