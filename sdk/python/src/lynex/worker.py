@@ -73,7 +73,8 @@ class Worker:
             self._flushes.add(request)
 
     def stop(self, timeout: float) -> bool:
-        """Send what is queued until `timeout` has passed, then stop; True if the queue was emptied."""
+        """Send what is queued until `timeout` has passed, then stop; True if all of it was sent."""
+        failed_before = self.failed
         self._deadline = time.monotonic() + max(0.0, timeout)
         self._stop.set()
         self._wake.set()
@@ -82,7 +83,7 @@ class Worker:
             self._thread.join(max(0.0, timeout) + 0.05)
         else:  # never started (or interpreter exit): deliver from the calling thread
             self._drain()
-        return not self._queue and self._carry is None
+        return not (self._queue or self._carry is not None or self.alive or self.failed > failed_before)
 
     # -- the thread ---------------------------------------------------------------------------------
 
