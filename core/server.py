@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar, MediaType, Response, get
+from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
@@ -68,4 +69,14 @@ def create_app(roles: Sequence[Role], registry: CollectorRegistry, max_body_byte
         openapi_config=OpenAPIConfig(title="Lynex", version="1", path="/schema"),
         debug=False,
         logging_config=None,  # core.logging configures the process; Litestar must not replace it
+        # SDKs in browsers post events from any origin with an API key. Credentials (cookies) are never
+        # allowed cross-origin, so the dashboard's session cookie cannot be used by a foreign page.
+        cors_config=CORSConfig(
+            allow_origins=["*"],
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Content-Type", "Content-Encoding", "X-API-Key", "Authorization"],
+            expose_headers=["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining"],
+            allow_credentials=False,
+            max_age=86400,
+        ),
     )

@@ -95,6 +95,12 @@ class AuthSettings(_Section, frozen=True):
     login_window_s: Annotated[PositiveFloat, _doc("Window over which failed logins are counted.")] = 300.0
 
 
+class QuerySettings(_Section, frozen=True):
+    dashboard_dir: Annotated[
+        str, _doc("Built dashboard served at /; empty: ./dashboard/dist, else /opt/lynex/dashboard.")
+    ] = ""
+
+
 class InitSettings(_Section, frozen=True):
     project_id: Annotated[str, _doc("Headless bootstrap: this project exists after start-up.")] = ""
     api_key: Annotated[
@@ -122,6 +128,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     clickhouse: ClickHouseSettings = ClickHouseSettings()
     gateway: GatewaySettings = GatewaySettings()
     auth: AuthSettings = AuthSettings()
+    query: QuerySettings = QuerySettings()
     init: InitSettings = InitSettings()
     log: LogSettings = LogSettings()
 

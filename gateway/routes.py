@@ -51,9 +51,12 @@ def build_routes(keys: GatewayKeys, ingestor: Ingestor, max_body_bytes: int) -> 
             raise
         payload = decode_body(raw, request.headers.get("content-encoding"), max_body_bytes)
         result, limit = await ingestor.ingest(identity, payload)
-        headers = {}
+        headers: dict[str, str] = {}
         if limit.limit:
-            headers = {"X-RateLimit-Limit": f"{limit.limit:g}", "X-RateLimit-Remaining": str(limit.remaining)}
+            headers = {
+                "X-RateLimit-Limit": f"{limit.limit:g}",
+                "X-RateLimit-Remaining": str(limit.remaining),
+            }
         return Response(encode(result), status_code=202, media_type=MediaType.JSON, headers=headers)
 
     return [ingest_events]

@@ -13,7 +13,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Response, delete, get, patch, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import PathParameter
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.control.accounts import Accounts, EmailTaken
@@ -186,7 +187,7 @@ def _auth_routes(
         summary="The signed-in user and their projects",
         dependencies=principal,
     )
-    async def me(principal: Principal) -> Me:
+    async def me(principal: NamedDependency[Principal]) -> Me:
         user_id = principal.require_user()
         memberships = await _guarded(accounts.memberships(user_id))
         return Me(
@@ -203,7 +204,7 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
     principal = {"principal": Provide(auth.principal)}
 
     @get("/api/v1/projects", tags=["projects"], summary="Projects the caller can see", dependencies=principal)
-    async def list_projects(principal: Principal) -> ProjectList:
+    async def list_projects(principal: NamedDependency[Principal]) -> ProjectList:
         if principal.user_id is None:  # an API key: its own project
             project_id = principal.require(None)
             project = await _guarded(control.get_project(project_id))
@@ -222,7 +223,9 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         summary="Create a project",
         dependencies=principal,
     )
-    async def create_project(principal: Principal, request: Request[Any, Any, Any]) -> ProjectOut:
+    async def create_project(
+        principal: NamedDependency[Principal], request: Request[Any, Any, Any]
+    ) -> ProjectOut:
         principal.require_user()
         body: NameBody = await _body(request, NameBody)
         user = await _guarded(accounts.session_user(request.cookies.get(COOKIE, "")))
@@ -238,7 +241,9 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         dependencies=principal,
     )
     async def rename_project(
-        principal: Principal, project_id: str, request: Request[Any, Any, Any]
+        principal: NamedDependency[Principal],
+        project_id: Annotated[str, PathParameter()],
+        request: Request[Any, Any, Any],
     ) -> ProjectOut:
         principal.require_owner(project_id)
         body: NameBody = await _body(request, NameBody)
@@ -254,7 +259,9 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         summary="Delete (owner): its keys stop working within the key-cache TTL",
         dependencies=principal,
     )
-    async def delete_project(principal: Principal, project_id: str) -> None:
+    async def delete_project(
+        principal: NamedDependency[Principal], project_id: Annotated[str, PathParameter()]
+    ) -> None:
         principal.require_owner(project_id)
         await _guarded(accounts.delete_project(project_id))
 
@@ -265,7 +272,11 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         summary="Share the project with an existing user (owner)",
         dependencies=principal,
     )
-    async def add_member(principal: Principal, project_id: str, request: Request[Any, Any, Any]) -> UserOut:
+    async def add_member(
+        principal: NamedDependency[Principal],
+        project_id: Annotated[str, PathParameter()],
+        request: Request[Any, Any, Any],
+    ) -> UserOut:
         principal.require_owner(project_id)
         body: MemberBody = await _body(request, MemberBody)
         user = await _guarded(accounts.add_member(project_id, body.email, body.role))
@@ -280,7 +291,11 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         summary="Remove a member (owner)",
         dependencies=principal,
     )
-    async def remove_member(principal: Principal, project_id: str, user_id: str) -> None:
+    async def remove_member(
+        principal: NamedDependency[Principal],
+        project_id: Annotated[str, PathParameter()],
+        user_id: Annotated[str, PathParameter()],
+    ) -> None:
         principal.require_owner(project_id)
         if not await _guarded(accounts.remove_member(project_id, user_id)):
             raise NotFound("no such member")
@@ -291,7 +306,9 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         summary="API keys with usage",
         dependencies=principal,
     )
-    async def list_keys(principal: Principal, project_id: str) -> KeyList:
+    async def list_keys(
+        principal: NamedDependency[Principal], project_id: Annotated[str, PathParameter()]
+    ) -> KeyList:
         principal.require(project_id)
         return KeyList([_key_out(k) for k in await _guarded(control.list_keys(project_id))])
 
@@ -303,7 +320,9 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         dependencies=principal,
     )
     async def create_key(
-        principal: Principal, project_id: str, request: Request[Any, Any, Any]
+        principal: NamedDependency[Principal],
+        project_id: Annotated[str, PathParameter()],
+        request: Request[Any, Any, Any],
     ) -> CreatedKey:
         principal.require_user()
         principal.require(project_id)
@@ -318,7 +337,11 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         summary="Revoke a key (owner): refused by the gateway within the key-cache TTL",
         dependencies=principal,
     )
-    async def revoke_key(principal: Principal, project_id: str, key_id: str) -> None:
+    async def revoke_key(
+        principal: NamedDependency[Principal],
+        project_id: Annotated[str, PathParameter()],
+        key_id: Annotated[str, PathParameter()],
+    ) -> None:
         principal.require_owner(project_id)
         keys = {k.id for k in await _guarded(control.list_keys(project_id))}
         if key_id not in keys:

@@ -16,6 +16,7 @@ from query.repository.reader import Reader
 from query.repository.stats import StatsRepository
 from query.routes import build_routes
 from query.sessions import LoginThrottle, SessionAuthenticator
+from query.spa import build_spa_routes, find_dashboard
 
 
 def _utc_now() -> datetime:
@@ -48,6 +49,7 @@ def build_query(ctx: RoleContext, clock: Callable[[], datetime] = _utc_now) -> R
         route_handlers=[
             *build_routes(auth, EventRepository(reader), StatsRepository(reader), retention, clock),
             *management,
+            *build_spa_routes(find_dashboard(settings.query.dashboard_dir)),
         ],
         readiness=[ctx.clickhouse.ping],
         exception_handlers={QueryError: to_response},

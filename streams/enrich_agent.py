@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import faust
@@ -59,7 +59,7 @@ def create_streams_app(
     enriched = app.topic(topics.enriched, key_serializer="raw", value_serializer="raw")
     retention_days = settings.clickhouse.retention_days
 
-    async def enrich_one(event: Any) -> asyncio.Future[Any] | None:
+    async def enrich_one(event: Any) -> Awaitable[Any] | None:
         message = event.message
         try:
             envelope = decode_envelope(event.value)
@@ -79,11 +79,10 @@ def create_streams_app(
         metrics.events_enriched.inc(stats.events)
         metrics.unknown_model.inc(stats.unknown_model)
         metrics.timestamps_adjusted.inc(stats.timestamps_adjusted)
-        future: asyncio.Future[Any] = await enriched.send(key=event.key, value=encode(out))
-        return future
+        return await enriched.send(key=event.key, value=encode(out))
 
     @app.agent(raw, concurrency=1, name="enrich")
-    async def enrich(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    async def enrich(stream: Any) -> AsyncIterator[None]:  # a faust Stream; its stub lacks take_events
         async for events in stream.take_events(TAKE_MAX, within=TAKE_WITHIN_S):
             pending = [f for f in [await enrich_one(e) for e in events] if f is not None]
             # Every output acknowledged by Kafka before faust may commit these inputs.

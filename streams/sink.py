@@ -51,10 +51,19 @@ class ClickHouseSink:
         self.metrics = metrics
         self.max_rows = max_rows
         self.max_age_s = max_age_s
-        self.consumer = AIOKafkaConsumer(
-            topic,
+        self.settings = settings
+        self.group_id = group_id
+        self.consumer: Any = None  # an AIOKafkaConsumer, made fresh by each start attempt in run()
+        self.batch = self._new_batch()
+        self.stopping = asyncio.Event()
+        self.running = False
+        self._flush_lock = asyncio.Lock()
+
+    def _make_consumer(self) -> AIOKafkaConsumer:
+        settings = self.settings
+        return AIOKafkaConsumer(
             bootstrap_servers=settings.bootstrap_servers,
-            group_id=group_id,
+            group_id=self.group_id,
             client_id=f"{settings.client_id}-sink",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -62,10 +71,6 @@ class ClickHouseSink:
             # A long ClickHouse outage keeps us retrying one batch; don't get evicted for it.
             max_poll_interval_ms=30 * 60 * 1000,
         )
-        self.batch = self._new_batch()
-        self.stopping = asyncio.Event()
-        self.running = False
-        self._flush_lock = asyncio.Lock()
 
     def _new_batch(self) -> Batch:
         return Batch(topic=self.topic, started_at=time.monotonic())
@@ -74,6 +79,8 @@ class ClickHouseSink:
         """Consume until `stopping` is set; flush what is pending, then leave the group."""
         await self._start_consumer()
         if self.stopping.is_set():
+            if self.consumer is not None:
+                await self.consumer.stop()
             return
         self.running = True
         try:
@@ -95,6 +102,7 @@ class ClickHouseSink:
     async def _start_consumer(self) -> None:
         delay = 0.2
         while not self.stopping.is_set():
+            self.consumer = self._make_consumer()
             try:
                 self.consumer.subscribe([self.topic], listener=_FlushOnRevoke(self))
                 await self.consumer.start()

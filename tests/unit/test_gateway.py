@@ -288,3 +288,19 @@ async def test_key_cache_collapses_concurrent_misses_and_expires() -> None:
 
 def test_sink_unavailable_is_an_exception() -> None:
     assert issubclass(SinkUnavailable, Exception)
+
+
+async def test_cors_lets_browsers_send_and_read_errors(tmp_path: Path) -> None:
+    async with inprocess_gateway(tmp_path) as gw:
+        preflight = await gw.client.options(
+            URL, headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}
+        )
+        assert preflight.status_code in (200, 204)
+        assert preflight.headers["access-control-allow-origin"] == "*"
+        assert "x-api-key" in preflight.headers["access-control-allow-headers"].lower()
+        assert "access-control-allow-credentials" not in preflight.headers
+        ok = await gw.client.post(URL, json=LOG, headers=gw.headers | {"Origin": "https://app.example"})
+        assert ok.headers["access-control-allow-origin"] == "*"
+        denied = await gw.client.post(URL, json=LOG, headers={"Origin": "https://app.example"})
+        assert denied.status_code == 401
+        assert denied.headers["access-control-allow-origin"] == "*"

@@ -29,6 +29,7 @@ def test_environment_is_parsed_and_typed() -> None:
             "LYNEX_GATEWAY__KEY_CACHE_TTL_S": "2.5",
             "LYNEX_DATABASE__URL": "postgresql+asyncpg://u:p@db/lynex",
             "LYNEX_ENV": "production",
+            "LYNEX_AUTH__SECRET_KEY": "s" * 40,
             "HOME": "/ignored",
         }
     )
@@ -100,3 +101,24 @@ def test_cli_exits_2_on_unknown_role() -> None:
     )
     assert result.returncode == 2
     assert "bogus" in result.stderr
+
+
+@pytest.mark.parametrize("secret", [None, "too-short", "dev-insecure-secret-key-change-me"])
+def test_production_refuses_a_missing_short_or_default_secret_key(secret: str | None) -> None:
+    env = {"LYNEX_ENV": "production"} | ({"LYNEX_AUTH__SECRET_KEY": secret} if secret else {})
+    with pytest.raises(SettingsError, match="LYNEX_AUTH__SECRET_KEY"):
+        load_settings(env)
+    assert load_settings({**env, "LYNEX_ENV": "development"}).env == "development"
+
+
+def test_cli_refuses_to_start_in_production_with_the_dev_secret() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "core.cli", "serve"],
+        env={"PATH": "/usr/bin:/bin", "LYNEX_ENV": "production"},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "LYNEX_AUTH__SECRET_KEY" in result.stderr
