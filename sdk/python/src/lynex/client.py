@@ -95,9 +95,10 @@ class Lynex:
             queue.append(
                 (
                     LLM_CALL,
-                    _now() if timestamp is None else to_epoch(timestamp),
+                    _now(),
                     _span_context(),
                     context,
+                    None if timestamp is None else to_epoch(timestamp),
                     model,
                     prompt,
                     response,
@@ -138,8 +139,8 @@ class Lynex:
         try:
             if error is None:
                 error = sys.exc_info()[1] or "unknown error"
-            ts = _now() if timestamp is None else to_epoch(timestamp)
-            self._enqueue((ERROR, ts, _span_context(), context, error, error_type, stack, handled))
+            ts = None if timestamp is None else to_epoch(timestamp)
+            self._enqueue((ERROR, _now(), _span_context(), context, ts, error, error_type, stack, handled))
         except Exception as exc:  # noqa: BLE001 - never raise into the application
             self._internal_error(exc)
 
@@ -160,8 +161,8 @@ class Lynex:
         try:
             if fields:
                 attributes = {**attributes, **fields} if attributes else fields
-            ts = _now() if timestamp is None else to_epoch(timestamp)
-            self._enqueue((LOG, ts, _span_context(), context, level, message, attributes))
+            ts = None if timestamp is None else to_epoch(timestamp)
+            self._enqueue((LOG, _now(), _span_context(), context, ts, level, message, attributes))
         except Exception as exc:  # noqa: BLE001 - never raise into the application
             self._internal_error(exc)
 

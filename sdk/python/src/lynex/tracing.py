@@ -89,7 +89,7 @@ class Span:
         if exc is not None:
             self.status = "error"
             self.attributes.setdefault("error.type", type(exc).__name__)
-        record = (SPAN, end, None, None, self.trace_id, self.span_id, self.parent_span_id)
+        record = (SPAN, end, None, None, None, self.trace_id, self.span_id, self.parent_span_id)
         self._emit((*record, self.name, self.start, end, self.status, self.attributes or None))
 
     async def __aenter__(self) -> Span:

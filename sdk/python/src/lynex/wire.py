@@ -21,8 +21,9 @@ from lynex._version import __version__
 
 # Record kinds: the first item of every captured tuple.
 LLM_CALL, LOG, ERROR, SPAN, CUSTOM = "llm_call", "log", "error", "span", "custom"
-# Items 1-3 of every record: timestamp (epoch seconds), span context (trace id, span id) or None,
-# the event's own context mapping or None. The rest depends on the kind (see `client.py`).
+# Items 1-4 of every record: when it was captured (epoch seconds: batching ages by it), the span
+# context (trace id, span id) or None, the event's own context or None, and the event's timestamp
+# if the caller gave one (else the capture time is the timestamp). The rest depends on the kind.
 
 LOG_LEVELS = frozenset({"trace", "debug", "info", "warn", "warning", "error", "fatal", "critical"})
 _LEVEL_ALIASES = {"exception": "error", "notset": "debug", "verbose": "trace", "err": "error"}
@@ -82,7 +83,8 @@ class EventBuilder:
         self._sdk = {"name": SDK_NAME, "version": __version__}
 
     def build(self, record: tuple[Any, ...]) -> dict[str, Any]:
-        kind, ts, span_ctx, context = record[0], record[1], record[2], record[3]
+        kind, span_ctx, context = record[0], record[2], record[3]
+        ts = record[1] if record[4] is None else record[4]
         if kind == LLM_CALL:
             body = self._llm_call(record, span_ctx)
             span_ctx = None  # carried in the body's own traceId / parentSpanId fields
@@ -94,7 +96,7 @@ class EventBuilder:
             body = _span(record)
             span_ctx = None
         else:
-            body = _attributes(record[4]) or {}
+            body = _attributes(record[5]) or {}
         event: dict[str, Any] = {
             "eventId": new_event_id(),
             "type": kind,
@@ -116,8 +118,8 @@ class EventBuilder:
         return event
 
     def _llm_call(self, r: tuple[Any, ...], span_ctx: tuple[str, str] | None) -> dict[str, Any]:
-        (model, prompt, response, tokens, latency_ms, provider, status, error, params, cost_usd) = r[4:14]
-        trace_id, span_id, parent_span_id = r[14:17]
+        (model, prompt, response, tokens, latency_ms, provider, status, error, params, cost_usd) = r[5:15]
+        trace_id, span_id, parent_span_id = r[15:18]
         body: dict[str, Any] = {"model": _name(model, "unknown")}
         if provider is not None:
             body["provider"] = _name(provider, "unknown")
@@ -149,7 +151,7 @@ class EventBuilder:
 
 
 def _log(r: tuple[Any, ...]) -> dict[str, Any]:
-    level, message, attributes = r[4], r[5], r[6]
+    level, message, attributes = r[5], r[6], r[7]
     body: dict[str, Any] = {"level": log_level(level), "message": _text(message)}
     attrs = _attributes(attributes)
     if attrs:
@@ -158,7 +160,7 @@ def _log(r: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def _error(r: tuple[Any, ...]) -> dict[str, Any]:
-    exc_or_message, error_type, stack, handled = r[4], r[5], r[6], r[7]
+    exc_or_message, error_type, stack, handled = r[5], r[6], r[7], r[8]
     if isinstance(exc_or_message, BaseException):
         exc = exc_or_message
         body: dict[str, Any] = {"errorType": _name(error_type or type(exc).__name__, "Error")}
@@ -175,7 +177,7 @@ def _error(r: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def _span(r: tuple[Any, ...]) -> dict[str, Any]:
-    trace_id, span_id, parent_span_id, name, start, end, status, attributes = r[4:12]
+    trace_id, span_id, parent_span_id, name, start, end, status, attributes = r[5:13]
     body: dict[str, Any] = {
         "traceId": _truncate(str(trace_id), ID_MAX) or "0",
         "spanId": _truncate(str(span_id), ID_MAX) or "0",
