@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml sdk/python/pyproject.toml
 export LYNEX_HOME ?= $(CURDIR)/.lynex
 
 .DEFAULT_GOAL := help
-.PHONY: help setup dev test test-unit test-integration lint typecheck boundaries schema check kafka-start kafka-stop kafka-status clean
+.PHONY: help setup dev test test-unit lint typecheck boundaries schema check check-deploy kafka-start kafka-stop kafka-status clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,6 +52,9 @@ boundaries: setup ## import boundaries: services never import each other
 
 schema: setup ## regenerate the JSON Schema of the event contract
 	@$(PY) -m contracts.schema
+
+check-deploy: ## static checks of Dockerfile, compose.yaml and the Helm chart (no Docker, no cluster)
+	@bash scripts/check-deploy.sh
 
 check: lint typecheck boundaries ## every static check CI runs
 

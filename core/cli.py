@@ -19,6 +19,7 @@ from core.clickhouse import ClickHouse, migrate_clickhouse
 from core.control.migrations import migrate as migrate_control_plane
 from core.control.store import ControlPlane, ControlPlaneError
 from core.database import create_engine
+from core.kafka import ensure_topics
 from core.logging import configure_logging
 from core.roles import RoleContext, UnknownRoleError, build_roles, resolve_roles
 from core.settings import Settings, SettingsError, describe, load_settings
@@ -49,14 +50,20 @@ async def build_context(settings: Settings) -> RoleContext:
     )
 
 
-async def migrate(settings: Settings) -> None:
+async def migrate(settings: Settings, kafka_timeout_s: float = 60) -> None:
+    """Control-plane tables, ClickHouse tables, Kafka topics: each idempotent."""
     ctx = await build_context(settings)
     try:
         applied = await migrate_control_plane(ctx.engine)
         print(f"control plane: {len(applied)} migration(s) applied {applied or ''}".rstrip())
         if settings.init.project_id:
             await ctx.control.ensure_bootstrap(settings.init.project_id, settings.init.api_key)
+        applied = await migrate_clickhouse(ctx.clickhouse, settings.clickhouse.retention_days)
+        print(f"clickhouse: {len(applied)} migration(s) applied {applied or ''}".rstrip())
+        await ensure_topics(settings.kafka, ctx.topics, timeout_s=kafka_timeout_s)
+        print(f"kafka: topics ready ({', '.join(ctx.topics.names())})")
     finally:
+        ctx.clickhouse.close()
         await ctx.engine.dispose()
 
 

@@ -7,6 +7,16 @@ mkdir -p "$LYNEX_HOME"
 
 bash scripts/kafka.sh start
 
+# The dashboard: (re)built when its sources are newer than the last build.
+if [ -f dashboard/package.json ]; then
+  if [ ! -f dashboard/dist/index.html ] || [ -n "$(find dashboard/src dashboard/index.html dashboard/package.json -newer dashboard/dist/index.html 2>/dev/null | head -1)" ]; then
+    echo "dev: building the dashboard (npm ci && npm run build)"
+    if ! (cd dashboard && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build); then
+      echo "dev: WARNING: the dashboard did not build; Lynex starts without it (API and ingest work)" >&2
+    fi
+  fi
+fi
+
 # A dev project and key, generated once and kept in .lynex/dev.env (gitignored).
 DEV_ENV="$LYNEX_HOME/dev.env"
 if [ ! -f "$DEV_ENV" ]; then
@@ -22,7 +32,8 @@ URL="http://$LYNEX_HTTP__HOST:$LYNEX_HTTP__PORT"
 
 cat <<MSG
 
-  Lynex is starting on $URL   (Ctrl-C stops it; \`make kafka-stop\` stops Kafka)
+  Lynex is starting on $URL   (dashboard at /, API at /api/v1, OpenAPI at /schema)
+  Ctrl-C stops it; \`make kafka-stop\` stops Kafka.
   project: $LYNEX_INIT__PROJECT_ID
   API key: $LYNEX_INIT__API_KEY     (kept in $DEV_ENV)
 

@@ -59,12 +59,6 @@ async def _topics(bootstrap: str) -> set[str]:
         await admin.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/cli.py: `lynex-server migrate` migrates only the control plane; the ClickHouse migrations "
-    "and the topics are created only by `serve` without --no-migrate (and by streams at start-up). "
-    "Remove this marker when `migrate` does all three.",
-)
 def test_migrate_leaves_what_no_migrate_roles_need(tmp_path: Path, kafka_bootstrap: str) -> None:
     prefix = new_prefix()
     env = _environment(tmp_path / "home", kafka_bootstrap, prefix)
