@@ -103,7 +103,9 @@ async def test_stats_equal_what_was_sent_and_duplicates_show_once(server_factory
         await asyncio.sleep(2)
         overview = (await client.get("/api/v1/stats/overview")).json()
         midnight = now.replace(hour=0, minute=0, second=0)
-        today = sum(1 for i in range(40) if now - timedelta(seconds=i) >= midnight)  # 40 unless near 00:00 UTC
+        today = sum(
+            1 for i in range(40) if now - timedelta(seconds=i) >= midnight
+        )  # 40 unless near 00:00 UTC
         assert overview["requests"] == {"today": today, "last7d": 40, "last30d": 40}
         assert overview["errorRate"] == pytest.approx(5 / 40)
         assert overview["tokens"]["input"] == sum(100 + i for i in range(40))
