@@ -14,12 +14,11 @@ GatewayError
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import msgspec
-from litestar import MediaType, Request, Response
 
 from contracts.codec import FieldError
+from core.http_errors import ApiError, error_response
 
 
 class ErrorBody(msgspec.Struct, omit_defaults=True):
@@ -28,18 +27,7 @@ class ErrorBody(msgspec.Struct, omit_defaults=True):
     errors: list[FieldError] = []
 
 
-class GatewayError(Exception):
-    status = 500
-    code = "internal"
-
-    def __init__(self, message: str, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
-
+class GatewayError(ApiError):
     def body(self) -> ErrorBody:
         return ErrorBody(error=self.code, message=self.message)
 
@@ -94,10 +82,4 @@ class Unavailable(GatewayError):
     status, code = 503, "unavailable"
 
 
-def to_response(_: Request[Any, Any, Any], exc: GatewayError) -> Response[bytes]:
-    return Response(
-        msgspec.json.encode(exc.body()),
-        status_code=exc.status,
-        headers=exc.headers(),
-        media_type=MediaType.JSON,
-    )
+to_response = error_response

@@ -12,10 +12,9 @@ QueryError
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
-from litestar import MediaType, Request, Response
+
+from core.http_errors import ApiError, error_response
 
 
 class ErrorBody(msgspec.Struct, omit_defaults=True):
@@ -25,18 +24,7 @@ class ErrorBody(msgspec.Struct, omit_defaults=True):
     parameter: str | None = None
 
 
-class QueryError(Exception):
-    status = 500
-    code = "internal"
-
-    def __init__(self, message: str, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
-
+class QueryError(ApiError):
     def body(self) -> ErrorBody:
         return ErrorBody(error=self.code, message=self.message)
 
@@ -79,10 +67,4 @@ class Unavailable(QueryError):
     status, code = 503, "unavailable"
 
 
-def to_response(_: Request[Any, Any, Any], exc: QueryError) -> Response[bytes]:
-    return Response(
-        msgspec.json.encode(exc.body()),
-        status_code=exc.status,
-        headers=exc.headers(),
-        media_type=MediaType.JSON,
-    )
+to_response = error_response
