@@ -1,0 +1,131 @@
+/** The JSON shapes of the Lynex HTTP API (camelCase), mirroring query/responses.py and the management API. */
+
+export interface User {
+  id: string;
+  email: string;
+}
+
+export type ProjectRole = "owner" | "member" | (string & {});
+
+export interface Project {
+  id: string;
+  name: string;
+  role: ProjectRole;
+  createdAt: string;
+}
+
+export interface Me {
+  user: User;
+  projects: Project[];
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  eventsAccepted: number;
+}
+
+export interface CreatedKey {
+  key: ApiKey;
+  /** Shown only in this response: the server stores a hash. */
+  secret: string;
+}
+
+export interface TokenCounts {
+  input: number;
+  output: number;
+  cached: number;
+  reasoning: number;
+}
+
+export const EVENT_TYPES = ["llm_call", "token_usage", "log", "error", "span", "custom"] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+export const EVENT_STATUSES = ["ok", "error", "unset"] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
+
+export interface EventSummary {
+  eventId: string;
+  type: string;
+  timestamp: string;
+  receivedAt: string;
+  model: string | null;
+  provider: string | null;
+  status: string | null;
+  errorType: string | null;
+  level: string | null;
+  latencyMs: number | null;
+  tokens: TokenCounts;
+  costUsd: number | null;
+  traceId: string | null;
+  spanId: string | null;
+}
+
+export interface EventDetail extends EventSummary {
+  projectId: string;
+  keyId: string | null;
+  parentSpanId: string | null;
+  env: string | null;
+  userId: string | null;
+  sessionId: string | null;
+  release: string | null;
+  sdk: string | null;
+  costSource: string | null;
+  timestampAdjusted: boolean;
+  context: unknown;
+  body: unknown;
+}
+
+export interface EventPage {
+  events: EventSummary[];
+  nextCursor: string | null;
+}
+
+export interface Overview {
+  projectId: string;
+  requests: { today: number; last7d: number; last30d: number };
+  window: { from: string; to: string; requests: number; errors: number };
+  errorRate: number;
+  tokens: { input: number; output: number; cached: number };
+  costUsd: number;
+}
+
+export type Metric = "requests" | "errors" | "tokens" | "cost" | "latency";
+export type Interval = "minute" | "hour" | "day";
+
+export interface Series {
+  name: string;
+  values: (number | null)[];
+  model?: string | null;
+  other?: boolean;
+}
+
+export interface TimeSeries {
+  projectId: string;
+  metric: Metric;
+  interval: Interval;
+  from: string;
+  to: string;
+  timestamps: string[];
+  series: Series[];
+}
+
+export interface ModelStats {
+  model: string;
+  requests: number;
+  errors: number;
+  errorRate: number;
+  tokens: { input: number; output: number; cached: number };
+  costUsd: number;
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null };
+}
+
+export interface ModelBreakdown {
+  projectId: string;
+  from: string;
+  to: string;
+  models: ModelStats[];
+}
