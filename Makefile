@@ -61,3 +61,8 @@ check: lint typecheck boundaries ## every static check CI runs
 clean: ## remove local state (.lynex), keeping the Kafka jars cache
 	@bash scripts/kafka.sh stop || true
 	@rm -rf .lynex
+
+.PHONY: bench
+bench: setup ## run the benchmarks (private Kafka, gateway, streams, freshness, query, SDK; ~15 min) -> bench/results/
+	@$(PY) -c "import fastapi, pydantic" 2>/dev/null || $(PY) -m pip install -q -e '.[bench]'
+	@$(PY) -m bench.run
