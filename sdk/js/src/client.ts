@@ -246,7 +246,7 @@ export class Lynex implements ExitAware {
     try {
       // The timer inside flush() keeps a Node process alive until the deadline, not longer.
       const done = await this.flush(timeoutMs + 50);
-      return done && this.idle() && this.counters.failed === failedBefore;
+      return done && this.idleExceptRunning() && this.counters.failed === failedBefore;
     } finally {
       clearTimeout(abort);
       this.deadline = undefined;

@@ -73,6 +73,9 @@ test("flush resolves after delivery; with nothing queued at once", async () => {
   assert.equal(gateway.accepted().length, 5);
   assert.equal(lynex.stats().sent, 5);
   assert.equal(await lynex.flush(10), true);
+  lynex.log("info", "last");
+  assert.equal(await lynex.shutdown(), true, "shutdown reports a complete delivery");
+  assert.equal(gateway.accepted().length, 6);
 });
 
 test("no request at all without events", async () => {
