@@ -69,3 +69,23 @@ schema_migrations = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+alert_rules = sa.Table(
+    "alert_rules",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("threshold", sa.Float, nullable=False),
+    sa.Column("window_minutes", sa.Integer, nullable=False),
+    sa.Column("min_requests", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error_type", sa.String(256), nullable=False, server_default=""),
+    sa.Column("model", sa.String(256), nullable=False, server_default=""),
+    sa.Column("cooldown_s", sa.Integer, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    # The Apprise URLs as one AES-GCM ciphertext (core.crypto), bound to the rule id.
+    sa.Column("channels", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
