@@ -15,11 +15,13 @@ export interface LynexOptions {
   maxBatchSize?: number;
   /** Events held in memory; when full the oldest are dropped and counted. Default 10,000. */
   maxQueueSize?: number;
-  /** Attempts after the first for a batch refused with 429/5xx or a network error. Default 10. */
+  /** Attempts after the first for a batch refused with 429/5xx or a network error. Default 20
+   * (with the default backoff a batch outlives 2-3 minutes of outage). */
   maxRetries?: number;
   /** First retry delay; doubles each attempt (with jitter) up to `backoffMaxMs`. Default 500 ms. */
   backoffBaseMs?: number;
-  /** Longest delay between attempts, unless the gateway's Retry-After asks for more. Default 30 s. */
+  /** Longest delay between attempts, unless the gateway's Retry-After asks for more. Default 10 s,
+   * so that events flow again within seconds of the gateway coming back. */
   backoffMaxMs?: number;
   /** Timeout of one request. Default 5 s (the gateway answers 503 within 2 s when Kafka is slow).
    * In Node a request in flight keeps the process alive, so this also bounds a hanging exit. */
@@ -104,9 +106,9 @@ export function resolveOptions(options: LynexOptions = {}): ResolvedOptions {
     flushIntervalMs: int(options.flushIntervalMs, 1000, 10),
     maxBatchSize: int(options.maxBatchSize, 500, 1, MAX_BATCH_EVENTS),
     maxQueueSize: int(options.maxQueueSize, 10_000, 1),
-    maxRetries: int(options.maxRetries, 10, 0),
+    maxRetries: int(options.maxRetries, 20, 0),
     backoffBaseMs,
-    backoffMaxMs: Math.max(backoffBaseMs, int(options.backoffMaxMs, 30_000, 0)),
+    backoffMaxMs: Math.max(backoffBaseMs, int(options.backoffMaxMs, 10_000, 0)),
     requestTimeoutMs: int(options.requestTimeoutMs, 5000, 1),
     shutdownTimeoutMs: int(options.shutdownTimeoutMs, 2000, 0),
     compress: options.compress ?? true,

@@ -33,12 +33,14 @@ class Config:
     """Events per request (the gateway takes at most 1,000)."""
     max_queue_size: int = 10_000
     """Events held in memory; when full the oldest are dropped and counted in `stats()['dropped']`."""
-    max_retries: int = 10
-    """Attempts after the first for a batch refused with 429/5xx or a network error."""
+    max_retries: int = 20
+    """Attempts after the first for a batch refused with 429/5xx or a network error (with the
+    default backoff, a batch outlives about 2-3 minutes of outage; the queue keeps filling meanwhile)."""
     backoff_base: float = 0.5
     """First retry delay in seconds; doubles each attempt (with jitter), capped by `backoff_max`."""
-    backoff_max: float = 30.0
-    """Longest delay between two attempts, unless the gateway's Retry-After asks for more."""
+    backoff_max: float = 10.0
+    """Longest delay between two attempts, unless the gateway's Retry-After asks for more: short, so
+    that events flow again within seconds of the gateway coming back."""
     request_timeout: float = 10.0
     """Socket timeout of one request, in seconds."""
     shutdown_timeout: float = 2.0

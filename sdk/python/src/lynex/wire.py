@@ -14,8 +14,10 @@ import enum
 import json
 import math
 import os
+import time
 import traceback
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from lynex._version import __version__
 
@@ -38,16 +40,39 @@ _CONTEXT_KEYS = {
     "release": ("release", 128),
 }
 NAME_MAX, ID_MAX, ROLE_MAX, TAG_MAX, COUNT_MAX = 256, 128, 64, 256, 1_000_000_000_000
+
+
+def _is_map(value: Any) -> bool:
+    # dict first: an ABC isinstance check costs ~10x more, and this runs several times per event
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 SDK_NAME = "lynex-python"
 
 
+class EventIds:
+    """Random (version 4) UUIDs from the OS's generator, read 4 KiB at a time: one os.urandom call
+    costs ~3 us, more than the rest of an id. One instance per worker, so a forked child (which
+    gets a new worker) never reuses its parent's random bytes."""
+
+    def __init__(self) -> None:
+        self._pool = b""
+        self._at = 0
+
+    def new(self) -> str:
+        at = self._at
+        if at + 16 > len(self._pool):
+            self._pool, at = os.urandom(4096), 0
+        self._at = at + 16
+        raw = bytearray(self._pool[at : at + 16])
+        raw[6] = (raw[6] & 0x0F) | 0x40
+        raw[8] = (raw[8] & 0x3F) | 0x80
+        h = raw.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def new_event_id() -> str:
-    """A random (version 4) UUID, about 3x cheaper than str(uuid.uuid4())."""
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return EventIds().new()
 
 
 def to_epoch(value: Any) -> float:
@@ -62,10 +87,20 @@ def to_epoch(value: Any) -> float:
     raise TypeError(f"timestamp must be epoch seconds, a datetime or an ISO string, not {type(value)}")
 
 
+_last_second: list[Any] = [None, ""]  # (second, its formatted prefix): a batch mostly shares seconds
+
+
 def iso_time(epoch: float) -> str:
     """Epoch seconds -> ISO 8601 in UTC with microseconds and `Z`."""
-    text = _dt.datetime.fromtimestamp(epoch, _dt.timezone.utc).isoformat(timespec="microseconds")
-    return text[:-6] + "Z"
+    seconds = int(epoch // 1)
+    micros = round((epoch - seconds) * 1_000_000)
+    if micros >= 1_000_000:
+        seconds, micros = seconds + 1, micros - 1_000_000
+    cached = _last_second
+    if cached[0] != seconds:
+        cached[1] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        cached[0] = seconds
+    return f"{cached[1]}.{micros:06d}Z"
 
 
 class EventBuilder:
@@ -81,6 +116,7 @@ class EventBuilder:
         self._capture_content = capture_content
         self._default_context = _context(default_context, None) or {}
         self._sdk = {"name": SDK_NAME, "version": __version__}
+        self._ids = EventIds()
 
     def build(self, record: tuple[Any, ...]) -> dict[str, Any]:
         kind, span_ctx, context = record[0], record[2], record[3]
@@ -98,14 +134,14 @@ class EventBuilder:
         else:
             body = _attributes(record[5]) or {}
         event: dict[str, Any] = {
-            "eventId": new_event_id(),
+            "eventId": self._ids.new(),
             "type": kind,
             "timestamp": iso_time(ts),
             "sdk": self._sdk,
         }
         if self._project_id:
             event["projectId"] = self._project_id
-        merged = _context(context, self._default_context)
+        merged = _context(context, self._default_context) if context is not None else self._context_copy()
         if span_ctx is not None:
             merged = dict(merged or {})
             attributes = dict(merged.get("attributes") or {})
@@ -117,10 +153,17 @@ class EventBuilder:
         event["body"] = body
         return event
 
+    def _context_copy(self) -> dict[str, Any] | None:
+        return dict(self._default_context) if self._default_context else None
+
     def _llm_call(self, r: tuple[Any, ...], span_ctx: tuple[str, str] | None) -> dict[str, Any]:
         (model, prompt, response, tokens, latency_ms, provider, status, error, params, cost_usd) = r[5:15]
         trace_id, span_id, parent_span_id = r[15:18]
-        body: dict[str, Any] = {"model": _name(model, "unknown")}
+        # The common case (str model, dict tokens, float latency) takes the short branches below.
+        if type(model) is str and 0 < len(model) <= NAME_MAX and not model.isspace():
+            body: dict[str, Any] = {"model": model}
+        else:
+            body = {"model": _name(model, "unknown")}
         if provider is not None:
             body["provider"] = _name(provider, "unknown")
         if self._capture_content:
@@ -129,25 +172,40 @@ class EventBuilder:
             if response is not None:
                 body["response"] = _response(response)
         body["tokens"] = _tokens(tokens)
-        latency = _non_negative(latency_ms)
-        if latency is not None:
-            body["latencyMs"] = latency
-        error_info = _error_info(error) if error is not None else None
-        body["status"] = "error" if (status == "error" or (status is None and error_info)) else "ok"
-        if error_info is not None:
-            body["error"] = error_info
-        if isinstance(params, Mapping):
-            body["params"] = {str(k): v for k, v in params.items()}
-        cost = _non_negative(cost_usd)
-        if cost is not None:
-            body["costUsd"] = cost
+        if type(latency_ms) is float and 0 <= latency_ms < math.inf:
+            body["latencyMs"] = latency_ms
+        elif latency_ms is not None:
+            latency = _non_negative(latency_ms)
+            if latency is not None:
+                body["latencyMs"] = latency
+        _outcome(body, status, error, params, cost_usd)
         if span_ctx is not None:
             trace_id = trace_id or span_ctx[0]
             parent_span_id = parent_span_id or span_ctx[1]
-        for key, value in (("traceId", trace_id), ("spanId", span_id), ("parentSpanId", parent_span_id)):
-            if value:
-                body[key] = _truncate(str(value), ID_MAX)
+        if trace_id or span_id or parent_span_id:
+            _trace_ids(body, trace_id, span_id, parent_span_id)
         return body
+
+
+def _outcome(body: dict[str, Any], status: Any, error: Any, params: Any, cost_usd: Any) -> None:
+    """status (an error makes it "error" unless said otherwise), error, params, costUsd."""
+    if error is None:
+        body["status"] = "error" if status == "error" else "ok"
+    else:
+        body["status"] = "ok" if status == "ok" else "error"
+        body["error"] = _error_info(error)
+    if params is not None and _is_map(params):
+        body["params"] = {str(k): v for k, v in params.items()}
+    if cost_usd is not None:
+        cost = _non_negative(cost_usd)
+        if cost is not None:
+            body["costUsd"] = cost
+
+
+def _trace_ids(body: dict[str, Any], trace_id: Any, span_id: Any, parent_span_id: Any) -> None:
+    for key, value in (("traceId", trace_id), ("spanId", span_id), ("parentSpanId", parent_span_id)):
+        if value:
+            body[key] = _truncate(str(value), ID_MAX)
 
 
 def _log(r: tuple[Any, ...]) -> dict[str, Any]:
@@ -229,6 +287,8 @@ def _non_negative(value: Any) -> float | None:
 
 
 def _count(value: Any) -> int:
+    if type(value) is int and 0 <= value <= COUNT_MAX:
+        return value
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):
@@ -245,10 +305,19 @@ _TOKEN_KEYS = {
 
 
 def _tokens(tokens: Any) -> dict[str, int]:
+    if type(tokens) is dict and len(tokens) == 2:  # {"input": n, "output": n}: the usual case
+        n_in, n_out = tokens.get("input"), tokens.get("output")
+        if type(n_in) is int and type(n_out) is int and 0 <= n_in <= COUNT_MAX and 0 <= n_out <= COUNT_MAX:
+            return {"input": n_in, "output": n_out}
     out = {"input": 0, "output": 0}
-    if isinstance(tokens, Mapping):
+    if _is_map(tokens):
         for field, aliases in _TOKEN_KEYS.items():
-            value = next((tokens[a] for a in aliases if tokens.get(a) is not None), None)
+            value = tokens.get(field)  # the contract's own name first: one lookup when it is used
+            if value is None:
+                for alias in aliases:
+                    value = tokens.get(alias)
+                    if value is not None:
+                        break
             if value is not None:
                 out[field] = _count(value)
     elif isinstance(tokens, (tuple, list)) and len(tokens) >= 2:
@@ -270,8 +339,17 @@ def _plain(value: Any) -> Any:
 
 
 def _message(value: Any) -> dict[str, Any]:
+    if type(value) is dict:
+        role, content = value.get("role"), value.get("content")
+        if (
+            type(role) is str
+            and 0 < len(role) <= ROLE_MAX
+            and type(content) is str
+            and len(value) == 2  # {"role", "content"} only: the usual chat message
+        ):
+            return value
     value = _plain(value)
-    if not isinstance(value, Mapping):
+    if not _is_map(value):
         return {"role": "user", "content": _text(value)}
     role = _truncate(str(value.get("role") or "user"), ROLE_MAX) or "user"
     message: dict[str, Any] = {"role": role}
@@ -292,7 +370,7 @@ def _prompt(prompt: Any) -> Any:
     if isinstance(prompt, (list, tuple)):
         return [_message(m) for m in prompt]
     plain = _plain(prompt)
-    if isinstance(plain, Mapping):
+    if _is_map(plain):
         return [_message(plain)]
     return _text(prompt)
 
@@ -303,7 +381,7 @@ def _response(response: Any) -> Any:
     if isinstance(response, (list, tuple)):
         return [_message(m) for m in response]
     plain = _plain(response)
-    if isinstance(plain, Mapping) and "role" in plain:
+    if _is_map(plain) and "role" in plain:
         return _message(plain)
     return _text(response)
 
@@ -311,20 +389,20 @@ def _response(response: Any) -> Any:
 def _error_info(error: Any) -> dict[str, str]:
     if isinstance(error, BaseException):
         return {"type": _name(type(error).__name__, "Error"), "message": _text(error)}
-    if isinstance(error, Mapping):
+    if _is_map(error):
         return {"type": _name(error.get("type"), "Error"), "message": _text(error.get("message", ""))}
     return {"type": "Error", "message": _text(error)}
 
 
 def _attributes(value: Any) -> dict[str, Any] | None:
-    if not isinstance(value, Mapping) or not value:
+    if not _is_map(value) or not value:
         return None
     return {str(k): v for k, v in value.items()}
 
 
 def _context(context: Any, defaults: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """Merge the event's context over the client's: well-known keys typed, the rest in attributes."""
-    if not isinstance(context, Mapping) or not context:
+    if not _is_map(context) or not context:
         return dict(defaults) if defaults else None
     out: dict[str, Any] = dict(defaults) if defaults else {}
     tags: dict[str, str] = dict(out.get("tags") or {})
@@ -335,9 +413,9 @@ def _context(context: Any, defaults: Mapping[str, Any] | None) -> dict[str, Any]
         if key in _CONTEXT_KEYS:
             wire_key, limit = _CONTEXT_KEYS[key]
             out[wire_key] = _truncate(str(value), limit)
-        elif key == "tags" and isinstance(value, Mapping):
+        elif key == "tags" and _is_map(value):
             tags.update({str(k): _truncate(str(v), TAG_MAX) for k, v in value.items()})
-        elif key == "attributes" and isinstance(value, Mapping):
+        elif key == "attributes" and _is_map(value):
             attributes.update({str(k): v for k, v in value.items()})
         else:
             attributes[str(key)] = value
@@ -378,7 +456,7 @@ def _finite(value: Any, depth: int = 0) -> Any:
         return None
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
+    if _is_map(value):
         return {str(k): _finite(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_finite(v, depth + 1) for v in value]
