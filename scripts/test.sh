@@ -25,6 +25,22 @@ if [ -f scripts/check-deploy.sh ]; then
   bash scripts/check-deploy.sh
 fi
 
+for pkg in sdk/js dashboard; do
+  if [ -f "$pkg/package.json" ]; then
+    step "$pkg: npm ci, build, unit tests"
+    (
+      cd "$pkg"
+      # Reinstall only when the lock file changed since the last install.
+      if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.lynex-lock; then
+        npm ci --no-audit --no-fund
+        cp package-lock.json node_modules/.lynex-lock
+      fi
+      npm run build
+      npm test
+    )
+  fi
+done
+
 step "kafka"
 if bash scripts/kafka.sh status >/dev/null 2>&1; then
   echo "using the running broker"
