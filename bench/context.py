@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import profiling
+from bench.profiling import Profile
 from bench.services import REPO, Broker
 from bench.stats import CpuMeter
 
@@ -29,16 +31,27 @@ class BenchContext:
     duration_s: float = 10.0
     quick: bool = False  # smaller data sets and shorter runs: a smoke test of the harness
 
+    def profile_path(self, name: str) -> Path:
+        return self.results / "profiles" / f"{name}.txt"
+
     def python(self, module: str, *args: str) -> list[str]:
         return [sys.executable, "-m", module, *args]
 
 
 def measure_child(
-    argv: Sequence[str], *, cpus: set[int], watch: dict[str, list[int]], timeout: float = 300
+    argv: Sequence[str],
+    *,
+    cpus: set[int],
+    watch: dict[str, list[int]],
+    timeout: float = 300,
+    profile: tuple[int | None, Path] | None = None,
 ) -> dict[str, Any]:
     """Run a child that prints `MEASURING` then one JSON line; add the CPU use (in cores) of every
-    watched group of processes (the server, the broker...) over the measured window."""
+    watched group of processes (the server, the broker...) over the measured window, and with
+    BENCH_PROFILE=1 a py-spy profile of `profile` = (pid, output file) over the same window
+    (pid None: the child itself)."""
     meters = {name: CpuMeter(pids) for name, pids in watch.items()}
+    profiler: Profile | None = None
     proc = subprocess.Popen(
         list(argv),
         cwd=REPO,
@@ -53,10 +66,14 @@ def measure_child(
         if line == "MEASURING":
             for meter in meters.values():
                 meter.start()
+            if profile is not None and profiling.enabled():
+                profiler = Profile(profile[0] or proc.pid, profile[1])
         elif line.startswith("{"):
             result = json.loads(line)
             cpu = {name: meter.cores() for name, meter in meters.items()}
             result["cpu_cores"] = cpu
+            if profiler is not None:
+                result["profile"] = profiler.stop()
     if proc.wait(timeout=timeout) != 0 or result is None:
         raise RuntimeError(f"{' '.join(argv[:4])}... failed (exit {proc.returncode})")
     return result

@@ -55,7 +55,12 @@ def _loadgen(
 
 
 def _http_contender(
-    ctx: BenchContext, url: str, pids: list[int], bodies: dict[str, tuple[Path, int]], api_key: str | None
+    ctx: BenchContext,
+    contender: str,
+    url: str,
+    pids: list[int],
+    bodies: dict[str, tuple[Path, int]],
+    api_key: str | None,
 ) -> dict[str, Any]:
     out = {}
     for name, per_request, _, concurrency in SHAPES:
@@ -64,9 +69,19 @@ def _http_contender(
             _loadgen(ctx, url + PATH, path, per_request, concurrency, api_key),
             cpus=ctx.load_cpus,
             watch={"server": pids, "broker": ctx.broker.pids()},
+            profile=(pids[0], ctx.profile_path(f"gateway-{contender}-{name}")),
         )
+        _add_efficiency(out[name])
         _say(name, out[name])
     return out
+
+
+def _add_efficiency(r: dict[str, Any]) -> None:
+    """Server CPU per event and per request: steadier than throughput on a shared, noisy machine."""
+    cpu = r["cpu_cores"].get("server")
+    if cpu and r.get("events_per_s"):
+        r["server_cpu_us_per_event"] = round(cpu * 1e6 / r["events_per_s"], 2)
+        r["server_cpu_us_per_request"] = round(cpu * 1e6 / r["requests_per_s"], 1)
 
 
 def _say(label: str, r: dict[str, Any]) -> None:
@@ -98,7 +113,9 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     ).start()
     try:
         wait_http_ok(f"http://127.0.0.1:{port}/", trivial)
-        result["ceiling"] = _http_contender(ctx, f"http://127.0.0.1:{port}", [trivial.pid], bodies, None)
+        result["ceiling"] = _http_contender(
+            ctx, "ceiling", f"http://127.0.0.1:{port}", [trivial.pid], bodies, None
+        )
     finally:
         trivial.stop()
 
@@ -114,7 +131,9 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     ).start()
     try:
         assert server.process is not None
-        result["lynex"] = _http_contender(ctx, server.url, [server.process.pid], bodies, server.api_key)
+        result["lynex"] = _http_contender(
+            ctx, "lynex", server.url, [server.process.pid], bodies, server.api_key
+        )
     finally:
         server.stop()
 
@@ -148,7 +167,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     ).start()
     try:
         wait_http_ok(f"http://127.0.0.1:{port}/docs-absent", peer)
-        result["peer"] = _http_contender(ctx, f"http://127.0.0.1:{port}", [peer.pid], bodies, api_key)
+        result["peer"] = _http_contender(ctx, "peer", f"http://127.0.0.1:{port}", [peer.pid], bodies, api_key)
     finally:
         peer.stop()
 
@@ -176,8 +195,14 @@ def run(ctx: BenchContext) -> dict[str, Any]:
             str(per_request),
         )
         # The limit loop is the "server" here: it runs on the server's core.
-        r = measure_child(argv, cpus=ctx.server_cpus, watch={"broker": ctx.broker.pids()})
+        r = measure_child(
+            argv,
+            cpus=ctx.server_cpus,
+            watch={"broker": ctx.broker.pids()},
+            profile=(None, ctx.profile_path(f"gateway-limit-{name}")),
+        )
         r["cpu_cores"]["server"] = r.pop("process_cpu_cores")
+        _add_efficiency(r)
         result["limit"][name] = r
         _say(name, r)
 

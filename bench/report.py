@@ -142,6 +142,7 @@ def _sdk(s: dict[str, Any]) -> list[Row]:
     return [
         _row("SDK per-call overhead p50", s.get("p50_us"), "us", target=("<=", 5)),
         _row("SDK per-call overhead p99", s.get("p99_us"), "us", target=("<=", 20)),
+        _row("SDK delivery to a local gateway (batched, gzip)", s.get("delivered_events_per_s"), "events/s"),
     ]
 
 

@@ -35,7 +35,7 @@ MODULES = {
     "query": "bench.query_bench",
     "sdk": "bench.sdk_bench",
 }
-NEEDS_KAFKA = {"gateway", "streams", "freshness"}
+NEEDS_KAFKA = {"gateway", "streams", "freshness", "sdk"}
 
 
 def machine() -> dict[str, Any]:
@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="small data and short runs (harness check)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     parser.add_argument("--work", type=Path, default=REPO / ".lynex" / "bench")
-    parser.add_argument("--results", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument("--results", type=Path, help="default bench/results (quick runs: .lynex/bench-quick)")
     return parser
 
 
@@ -75,6 +75,8 @@ def main() -> int:
     if unknown:
         print(f"unknown benchmark(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
+    if args.results is None:
+        args.results = REPO / ".lynex" / "bench-quick" if args.quick else REPO / "bench" / "results"
     started = time.monotonic()
     server_cpus, load_cpus = cores()
     shutil.rmtree(args.work, ignore_errors=True)

@@ -39,7 +39,7 @@ def run(ctx: BenchContext) -> dict[str, Any] | None:
     written = ctx.results / "sdk_overhead.json"
     before = written.stat().st_mtime if written.exists() else None
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT)],
+        [sys.executable, str(SCRIPT), "--kafka", ctx.broker.bootstrap],
         cwd=REPO,
         env=os.environ | {"BENCH_RESULTS": str(ctx.results), "BENCH_QUICK": "1" if ctx.quick else ""},
         capture_output=True,
@@ -59,4 +59,5 @@ def run(ctx: BenchContext) -> dict[str, Any] | None:
         raise RuntimeError("bench/sdk_overhead.py printed no JSON object")
     p50, p99 = _find(data, "p50_us"), _find(data, "p99_us")
     print(f"    caller-thread overhead p50 {p50} us, p99 {p99} us", file=sys.stderr)
-    return {"p50_us": p50, "p99_us": p99, "raw": data}
+    delivered = _find(data.get("throughput"), "events_per_s")
+    return {"p50_us": p50, "p99_us": p99, "delivered_events_per_s": delivered, "raw": data}

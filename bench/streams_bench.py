@@ -9,8 +9,10 @@ import sys
 import time
 from typing import Any
 
+from bench import profiling
 from bench.context import BenchContext, measure_child, run_async
 from bench.prefill import envelopes, produce
+from bench.profiling import Profile
 from bench.services import LynexServer, new_api_key
 from bench.stats import CpuMeter
 from contracts.topics import Topics
@@ -57,6 +59,7 @@ def _lynex(ctx: BenchContext, total: int, timeout_s: float) -> dict[str, Any]:
     meter = CpuMeter([server.process.pid])
     broker_meter = CpuMeter(ctx.broker.pids())
     first = last = None
+    profiler: Profile | None = None
     samples: list[tuple[float, float, float]] = []
     try:
         deadline = time.monotonic() + timeout_s
@@ -69,6 +72,8 @@ def _lynex(ctx: BenchContext, total: int, timeout_s: float) -> dict[str, Any]:
                 first = now
                 meter.start()
                 broker_meter.start()
+                if profiling.enabled():
+                    profiler = Profile(server.process.pid, ctx.profile_path("streams-lynex"))
             if inserted >= total:
                 last = now
                 break
@@ -76,6 +81,7 @@ def _lynex(ctx: BenchContext, total: int, timeout_s: float) -> dict[str, Any]:
         cpu = meter.cores() if first else None
         broker_cpu = broker_meter.cores() if first else None
         duplicates = server.metrics().get(DUPLICATES, 0.0)
+        profile = profiler.stop() if profiler is not None else None
     finally:
         server.stop()
     if first is None or last is None:
@@ -90,6 +96,7 @@ def _lynex(ctx: BenchContext, total: int, timeout_s: float) -> dict[str, Any]:
         "duplicates_dropped": duplicates,
         "cpu_cores": {"server": cpu, "broker": broker_cpu},
         "progress": samples[:: max(1, len(samples) // 40)],
+        "profile": profile,
     }
 
 
@@ -105,7 +112,13 @@ def _limit(ctx: BenchContext, total: int) -> dict[str, Any]:
         "--events",
         str(total),
     )
-    r = measure_child(argv, cpus=ctx.server_cpus, watch={"broker": ctx.broker.pids()}, timeout=900)
+    r = measure_child(
+        argv,
+        cpus=ctx.server_cpus,
+        watch={"broker": ctx.broker.pids()},
+        timeout=900,
+        profile=(None, ctx.profile_path("streams-limit")),
+    )
     r["cpu_cores"]["server"] = r.pop("process_cpu_cores")
     return r
 
