@@ -11,7 +11,7 @@ export interface LynexOptions {
   flushAt?: number;
   /** Send queued events at least this often. Default 1000 ms. */
   flushIntervalMs?: number;
-  /** Events per request (the gateway takes at most 1,000). Default 500. */
+  /** Events per request, at most (the gateway takes at most 1,000 and 5 MiB). Default 1000. */
   maxBatchSize?: number;
   /** Events held in memory; when full the oldest are dropped and counted. Default 10,000. */
   maxQueueSize?: number;
@@ -104,7 +104,7 @@ export function resolveOptions(options: LynexOptions = {}): ResolvedOptions {
     eventsUrl: eventsUrl(options.endpoint ?? env("LYNEX_ENDPOINT") ?? DEFAULT_ENDPOINT),
     flushAt: int(options.flushAt, 10, 1),
     flushIntervalMs: int(options.flushIntervalMs, 1000, 10),
-    maxBatchSize: int(options.maxBatchSize, 500, 1, MAX_BATCH_EVENTS),
+    maxBatchSize: int(options.maxBatchSize, 1000, 1, MAX_BATCH_EVENTS),
     maxQueueSize: int(options.maxQueueSize, 10_000, 1),
     maxRetries: int(options.maxRetries, 20, 0),
     backoffBaseMs,

@@ -29,8 +29,8 @@ class Config:
     """Send as soon as this many events are queued."""
     flush_interval: float = 1.0
     """Send queued events at least this often, in seconds."""
-    max_batch_size: int = 500
-    """Events per request (the gateway takes at most 1,000)."""
+    max_batch_size: int = 1000
+    """Events per request, at most (the gateway takes at most 1,000 and 5 MiB)."""
     max_queue_size: int = 10_000
     """Events held in memory; when full the oldest are dropped and counted in `stats()['dropped']`."""
     max_retries: int = 20
