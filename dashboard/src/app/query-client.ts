@@ -3,7 +3,7 @@ import { MutationCache, QueryCache, QueryClient } from "@tanstack/react-query";
 import { ME_KEY } from "../features/auth/api";
 import { ApiError } from "../lib/api-client";
 
-export function createQueryClient(): QueryClient {
+export function createQueryClient({ retry = true }: { retry?: boolean } = {}): QueryClient {
   const onError = (error: unknown) => {
     if (error instanceof ApiError && error.status === 401) client.setQueryData(ME_KEY, null);
   };
@@ -15,7 +15,7 @@ export function createQueryClient(): QueryClient {
         staleTime: 10_000,
         refetchOnWindowFocus: false,
         // Retry network hiccups and 5xx, never a 4xx: the answer will not change.
-        retry: (failures, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && failures < 2,
+        retry: (failures, error) => retry && !(error instanceof ApiError && error.status >= 400 && error.status < 500) && failures < 2,
       },
     },
   });

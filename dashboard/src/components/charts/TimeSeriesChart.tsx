@@ -105,7 +105,7 @@ export function TimeSeriesChart({ data, unit, label, height = 220, legendStat = 
               }
             >
               <span className="inline-block h-0.5 w-3 rounded" style={{ background: s.color }} />
-              <span className="text-fg">{s.label}</span>
+              <span className="text-fg">{s.label}</span>{" "}
               <span className="text-muted tabular-nums">
                 {legendStat === "max" ? "max " : ""}
                 {formatValue(unit, s.stat)}

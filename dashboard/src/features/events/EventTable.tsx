@@ -17,7 +17,8 @@ const DOT: Record<ReturnType<typeof statusOf>, string> = { ok: "bg-ok", error: "
 
 function StatusCell({ event }: { event: EventSummary }) {
   const status = statusOf(event);
-  const text = event.status ?? event.level ?? (event.type === "error" ? "error" : "—");
+  // A log's level says more than its derived status.
+  const text = (event.type === "log" ? event.level : null) ?? event.status ?? event.level ?? (event.type === "error" ? "error" : "—");
   return (
     <span className="inline-flex items-center gap-1.5">
       <span aria-hidden="true" className={`inline-block h-2 w-2 rounded-full ${DOT[status]}`} />

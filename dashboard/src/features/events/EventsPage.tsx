@@ -29,22 +29,24 @@ function Filters({ filters, models }: { filters: EventFilters; models: string[] 
   };
   return (
     <form role="search" aria-label="Filter events" className="mb-3 flex flex-wrap items-end gap-3" onSubmit={applyModel}>
-      <label className="flex flex-col gap-1 text-xs text-muted">
-        Type
-        <select className={`${controlClass} w-36`} value={filters.type ?? ""} onChange={(e) => set("type", e.target.value || null)} name="type">
+      <div className="flex flex-col gap-1 text-xs text-muted">
+        <label htmlFor="filter-type">Type</label>
+        <select id="filter-type" className={`${controlClass} w-36`} value={filters.type ?? ""} onChange={(e) => set("type", e.target.value || null)} name="type">
           <option value="">All types</option>
           {EVENT_TYPES.map((t) => (
             <option key={t} value={t}>{t}</option>
           ))}
         </select>
-      </label>
-      <label className="flex flex-col gap-1 text-xs text-muted">
-        Model
+      </div>
+      <div className="flex flex-col gap-1 text-xs text-muted">
+        <label htmlFor="filter-model">Model</label>
         <input
+          id="filter-model"
           className={`${controlClass} w-56`}
           name="model"
           list="event-models"
-          placeholder="Any model (Enter to apply)"
+          placeholder="Any model"
+          title="Press Enter to apply"
           value={modelText}
           onChange={(e) => setModelText(e.target.value)}
           onBlur={() => applyModel()}
@@ -54,16 +56,16 @@ function Filters({ filters, models }: { filters: EventFilters; models: string[] 
             <option key={m} value={m} />
           ))}
         </datalist>
-      </label>
-      <label className="flex flex-col gap-1 text-xs text-muted">
-        Status
-        <select className={`${controlClass} w-32`} value={filters.status ?? ""} onChange={(e) => set("status", e.target.value || null)} name="status">
+      </div>
+      <div className="flex flex-col gap-1 text-xs text-muted">
+        <label htmlFor="filter-status">Status</label>
+        <select id="filter-status" className={`${controlClass} w-32`} value={filters.status ?? ""} onChange={(e) => set("status", e.target.value || null)} name="status">
           <option value="">Any status</option>
           {EVENT_STATUSES.map((s) => (
             <option key={s} value={s}>{s}</option>
           ))}
         </select>
-      </label>
+      </div>
       {hasFilters(filters) && (
         <Button variant="ghost" onClick={() => setParams((prev) => clearFilters(prev))}>
           Clear filters
@@ -155,9 +157,10 @@ export function EventsPage() {
               Older →
             </Button>
           </div>
-          <label className="flex items-center gap-2 text-xs text-muted">
-            Per page
+          <div className="flex items-center gap-2 text-xs text-muted">
+            <label htmlFor="page-size">Per page</label>
             <select
+              id="page-size"
               className={`${controlClass} w-20`}
               value={limit}
               onChange={(e) =>
@@ -172,7 +175,7 @@ export function EventsPage() {
                 <option key={n} value={n}>{n}</option>
               ))}
             </select>
-          </label>
+          </div>
         </nav>
       </div>
     </>

@@ -58,7 +58,8 @@ export function FirstRun({ project, origin = window.location.origin }: { project
   const keys = useKeys(project.id);
   const fresh = useFreshSecret(project.id);
   const create = useCreateKey(project.id);
-  const freshStillValid = fresh !== null && (keys.data?.some((k) => k.id === fresh.key.id && isActive(k)) ?? true);
+  // A key revoked since (in settings, say) no longer belongs in the snippets.
+  const freshStillValid = fresh !== null && !keys.data?.some((k) => k.id === fresh.key.id && !isActive(k));
   const secret = freshStillValid ? fresh.secret : null;
   const activeKeys = keys.data?.filter(isActive) ?? [];
   const snippets = buildSnippets({ origin, apiKey: secret });
