@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -105,3 +106,24 @@ def test_no_request_at_all_without_events(make_client, gateway):
     time.sleep(0.3)
     assert client.flush(1)
     assert gateway.requests == []
+
+
+def test_debug_logging_is_opt_in(make_client, gateway, capfd):
+    logger = logging.getLogger("lynex")
+    quiet = make_client()
+    quiet.log("info", "x")
+    assert quiet.flush(5)
+    assert not logger.isEnabledFor(logging.DEBUG)
+    assert "batch sent" not in capfd.readouterr().err
+
+    try:
+        loud = make_client(debug=True)
+        loud.log("info", "secret prompt text")
+        assert loud.flush(5)
+        err = capfd.readouterr().err
+        assert "lynex DEBUG lynex batch sent: 1 events" in err
+        assert "secret prompt text" not in err, "event content is never logged"
+    finally:
+        logger.setLevel(logging.NOTSET)
+        for handler in [h for h in logger.handlers if getattr(h, "_lynex_debug", False)]:
+            logger.removeHandler(handler)
