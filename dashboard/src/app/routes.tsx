@@ -1,19 +1,21 @@
 /** Every route of the dashboard; protected ones sit under RequireAuth. Deep links work: the server falls back to index.html. */
-import { useEffect, useState, type FormEvent } from "react";
+import { Suspense, lazy, useEffect, useState, type FormEvent } from "react";
 import { Link, Navigate, Outlet, useLocation, useNavigate, useParams, type RouteObject } from "react-router";
 import { Button } from "../components/ui/Button";
 import { TextField } from "../components/ui/fields";
 import { EmptyState, ErrorState, FormError, LoadingState } from "../components/ui/States";
 import { TimeRangeProvider } from "../hooks/time-range";
-import { AlertsPage } from "../features/alerts/AlertsPage";
 import { useMe } from "../features/auth/api";
 import { LoginPage, SignupPage } from "../features/auth/AuthPages";
-import { EventsPage } from "../features/events/EventsPage";
-import { OverviewPage } from "../features/overview/OverviewPage";
 import { pickProject, rememberProject, useCreateProject } from "../features/projects/api";
 import { ProjectContext, projectPath } from "../features/projects/current";
-import { SettingsPage } from "../features/settings/SettingsPage";
 import { AppShell } from "./AppShell";
+
+// Pages load on first visit: the charting code is only fetched by pages that draw charts.
+const OverviewPage = lazy(() => import("../features/overview/OverviewPage").then((m) => ({ default: m.OverviewPage })));
+const EventsPage = lazy(() => import("../features/events/EventsPage").then((m) => ({ default: m.EventsPage })));
+const AlertsPage = lazy(() => import("../features/alerts/AlertsPage").then((m) => ({ default: m.AlertsPage })));
+const SettingsPage = lazy(() => import("../features/settings/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 
 function RequireAuth() {
   const me = useMe();
@@ -85,7 +87,9 @@ function ProjectLayout() {
     <ProjectContext.Provider value={project}>
       <TimeRangeProvider>
         <AppShell project={project}>
-          <Outlet />
+          <Suspense fallback={<LoadingState />}>
+            <Outlet />
+          </Suspense>
         </AppShell>
       </TimeRangeProvider>
     </ProjectContext.Provider>

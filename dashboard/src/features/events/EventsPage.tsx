@@ -157,7 +157,7 @@ export function EventsPage() {
               Older →
             </Button>
           </div>
-          <div className="flex items-center gap-2 text-xs text-muted">
+          <div className="flex items-center gap-2 whitespace-nowrap text-xs text-muted">
             <label htmlFor="page-size">Per page</label>
             <select
               id="page-size"
