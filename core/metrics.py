@@ -105,3 +105,31 @@ class StreamsMetrics:
             "Insert attempts that failed transiently (ClickHouse unavailable) and were retried.",
             registry=registry,
         )
+
+
+class AlertMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.rules = Gauge(
+            "lynex_streams_alert_rules", "Enabled alert rules this worker evaluates.", registry=registry
+        )
+        self.evaluations = Counter(
+            "lynex_streams_alert_evaluations", "Alert rule evaluations.", registry=registry
+        )
+        self.notices = Counter(
+            "lynex_streams_alert_notices",
+            "Alert notifications decided, by state (fired, resolved).",
+            ["state"],
+            registry=registry,
+        )
+        self.deliveries = Counter(
+            "lynex_streams_alert_deliveries",
+            "Alert deliveries to one channel, by outcome (ok, failed) after retries.",
+            ["outcome"],
+            registry=registry,
+        )
+        self.delivery_seconds = Histogram(
+            "lynex_streams_alert_delivery_seconds",
+            "Time to deliver one alert to one channel, retries included.",
+            buckets=(*LATENCY_BUCKETS, 10.0, 30.0, 60.0),
+            registry=registry,
+        )

@@ -115,6 +115,23 @@ class LogSettings(_Section, frozen=True):
     )
 
 
+class AlertsSettings(_Section, frozen=True):
+    rules_reload_s: Annotated[PositiveFloat, _doc("How often stream workers reload alert rules.")] = 10.0
+    evaluate_every_s: Annotated[
+        PositiveFloat, _doc("Alert rules are re-evaluated this often without events (resolve, reminders).")
+    ] = 1.0
+    min_evaluation_gap_s: Annotated[
+        float, msgspec.Meta(ge=0), _doc("On events, a project's rules are evaluated at most this often.")
+    ] = 0.2
+    delivery_attempts: Annotated[
+        Positive, _doc("Attempts per alert channel before the failure is recorded.")
+    ] = 5
+    delivery_backoff_s: Annotated[
+        PositiveFloat, _doc("Wait before the second attempt; doubles after each failure (capped at 10 s).")
+    ] = 1.0
+    delivery_timeout_s: Annotated[PositiveFloat, _doc("Time limit of one delivery attempt.")] = 10.0
+
+
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Every setting of every role. Field docs double as `lynex-server settings` output."""
 
@@ -131,6 +148,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     query: QuerySettings = QuerySettings()
     init: InitSettings = InitSettings()
     log: LogSettings = LogSettings()
+    alerts: AlertsSettings = AlertsSettings()
 
     @property
     def home_path(self) -> Path:

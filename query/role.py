@@ -7,10 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from core.control.accounts import Accounts
 from core.control.key_cache import KeyCache
+from core.control.rules import RuleStore
+from core.crypto import SecretBox
 from core.roles import Role, RoleContext
+from query.alerts import build_alert_routes
 from query.auth import ApiKeyAuthenticator, QueryAuth
 from query.errors import QueryError, to_response
 from query.management import build_management_routes
+from query.repository.alerts import AlertRepository
 from query.repository.events import EventRepository
 from query.repository.reader import Reader
 from query.repository.stats import StatsRepository
@@ -49,6 +53,13 @@ def build_query(ctx: RoleContext, clock: Callable[[], datetime] = _utc_now) -> R
         route_handlers=[
             *build_routes(auth, EventRepository(reader), StatsRepository(reader), retention, clock),
             *management,
+            *build_alert_routes(
+                auth,
+                RuleStore(ctx.engine, SecretBox(settings.auth.secret_key)),
+                AlertRepository(reader),
+                clock=clock,
+                test_timeout_s=settings.alerts.delivery_timeout_s,
+            ),
             *build_spa_routes(find_dashboard(settings.query.dashboard_dir)),
         ],
         readiness=[ctx.clickhouse.ping],

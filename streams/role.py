@@ -11,6 +11,7 @@ from aiokafka.errors import KafkaError
 from core.kafka import create_producer, ensure_topics, start_with_retry
 from core.metrics import StreamsMetrics
 from core.roles import Role, RoleContext
+from streams.alert_agents import Alerting, prepare_topics, recovered
 from streams.dlq import DeadLetters
 from streams.enrich_agent import create_streams_app
 from streams.pricing import load_price_table
@@ -25,6 +26,7 @@ def build_role(ctx: RoleContext) -> Role:
     producer = create_producer(settings.kafka, "streams-dlq")
     dead_letters = DeadLetters(producer, ctx.topics.dlq)
     app = create_streams_app(settings, ctx.topics, load_price_table(), dead_letters, metrics)
+    alerting = Alerting.build(ctx)
     sink = ClickHouseSink(
         settings=settings.kafka,
         topic=ctx.topics.enriched,
@@ -44,9 +46,13 @@ def build_role(ctx: RoleContext) -> Role:
         while not stop.is_set():
             try:
                 await ensure_topics(settings.kafka, ctx.topics, timeout_s=30)
+                partitions = await prepare_topics(settings, app.conf.id, ctx.topics.enriched)
                 break
             except (KafkaError, OSError) as exc:
                 log.warning("topics_not_ensured", extra={"error": str(exc)})
+        if stop.is_set():
+            return
+        alerting.install(app, partitions=partitions, settings=settings, topics=ctx.topics)
         await app.start()
         state["faust"] = True
         log.info("streams_started", extra={"raw": ctx.topics.raw, "enriched": ctx.topics.enriched})
@@ -54,6 +60,9 @@ def build_role(ctx: RoleContext) -> Role:
     async def start() -> None:
         tasks.append(asyncio.create_task(run(), name="streams-start"))
         tasks.append(asyncio.create_task(sink.run(), name="clickhouse-sink"))
+        tasks.append(
+            asyncio.create_task(alerting.rules.run(settings.alerts.rules_reload_s, stop), name="alert-rules")
+        )
 
     async def shutdown() -> None:
         stop.set()
@@ -71,6 +80,10 @@ def build_role(ctx: RoleContext) -> Role:
             problems.append("streams: faust app not started")
         if not sink.running:
             problems.append("streams: sink not consuming")
+        if state["faust"] and not recovered(app):
+            problems.append("streams: alert tables recovering")
+        if not alerting.rules.loaded.is_set():
+            problems.append("streams: alert rules not loaded")
         ch = await ctx.clickhouse.ping()
         if ch:
             problems.append(ch)

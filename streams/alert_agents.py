@@ -1,0 +1,180 @@
+"""Alerting wired into the streams faust app (thin: logic is in aggregator.py and notify.py).
+
+- `alerts-aggregate` consumes `events.enriched` and the app's tick topic in one agent (one record at
+  a time: faust tables cannot be written from a batch), updating the `alert-windows` and
+  `alert-states` tables and producing notices to `lynex.alerts` keyed by rule id.
+- A timer puts a tick into each partition this worker owns every LYNEX_ALERTS__EVALUATE_EVERY_S: a
+  table write needs a record of the key's partition to run under, and the tick is that record, so
+  windows slide, alerts resolve and reminders go out with no events arriving. The tick topic is
+  internal to the app (`<app id>-alert-ticks`, short retention), co-partitioned with the events.
+- `alerts-notify` consumes `lynex.alerts` and delivers (Notifier).
+
+Both tables are changelogged (compacted topics `<app id>-alert-windows-changelog`, ...), so a worker
+restarted inside a cooldown recovers its windows and its "last notified at" and stays silent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import struct
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import faust
+import msgspec
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from contracts.alerts import decode_notice, encode_notice
+from contracts.enriched import decode_enriched
+from contracts.topics import Topics
+from core.control.rules import RuleStore
+from core.crypto import SecretBox
+from core.metrics import AlertMetrics
+from core.roles import RoleContext
+from core.settings import Settings
+from streams.aggregator import Aggregator
+from streams.notify import Notifier
+from streams.rule_cache import RuleCache
+
+log = logging.getLogger(__name__)
+
+TICK_RETENTION = timedelta(hours=1)
+_TICK = struct.Struct(">d")
+
+
+def tick_topic_name(app_id: str) -> str:
+    return f"{app_id}-alert-ticks"
+
+
+async def prepare_topics(settings: Settings, app_id: str, enriched: str) -> int:
+    """The events topic's partition count, and the tick topic created with as many.
+
+    The tables and ticks must be co-partitioned with the topic as it *is*: it may have been created
+    with the broker's default count rather than ours (a consumer's metadata request can auto-create it).
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([enriched])
+        partitions = len(described["partitions"])
+        if described["error_code"] or not partitions:
+            raise KafkaError(f"topic {enriched} not described (error {described['error_code']})")
+        topic = NewTopic(
+            tick_topic_name(app_id),
+            partitions,
+            settings.kafka.replication_factor,
+            topic_configs={"retention.ms": str(int(TICK_RETENTION.total_seconds() * 1000))},
+        )
+        with contextlib.suppress(TopicAlreadyExistsError):
+            await admin.create_topics([topic])
+        return partitions
+    finally:
+        await admin.close()
+
+
+def install_alerting(
+    app: faust.App,
+    *,
+    partitions: int,
+    settings: Settings,
+    topics: Topics,
+    rules: RuleCache,
+    notifier: Notifier,
+    metrics: AlertMetrics,
+) -> Aggregator:
+    conf = settings.alerts
+    ticks_name = tick_topic_name(app.conf.id)
+    raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
+    # key_type=bytes makes faust use the raw codec both ways: keys stay bytes after recovery too.
+    windows = app.Table("alert-windows", key_type=bytes, value_type=bytes, partitions=partitions)
+    states = app.Table("alert-states", key_type=bytes, value_type=bytes, partitions=partitions)
+    source = app.topic(topics.enriched, ticks_name, **raw)
+    ticks = app.topic(ticks_name, **raw)
+    alerts = app.topic(topics.alerts, **raw)
+    aggregator = Aggregator(
+        windows, states, rules, metrics, min_gap_s=conf.min_evaluation_gap_s, flush_every_s=1.0
+    )
+    stale_tick_s = max(5.0, 3 * conf.evaluate_every_s)
+    generation = {"id": -1}
+
+    @app.agent(source, concurrency=1, name="alerts-aggregate")
+    async def aggregate(stream: Any) -> None:
+        async for event in stream.events():
+            if app.consumer_generation_id != generation["id"]:
+                aggregator.forget()
+                generation["id"] = app.consumer_generation_id
+            message = event.message
+            now = time.time()
+            if message.topic == ticks_name:
+                sent_at = _TICK.unpack(event.value)[0] if len(event.value) == _TICK.size else 0.0
+                if now - sent_at > stale_tick_s:
+                    continue  # a backlog of ticks (after downtime) is not worth replaying
+                notices = aggregator.on_tick(message.partition, now)
+            else:
+                try:
+                    envelope = decode_enriched(event.value)
+                except (msgspec.ValidationError, msgspec.DecodeError):
+                    continue  # the sink dead-letters what cannot be decoded
+                notices = aggregator.on_envelope(envelope, message.partition, now)
+            for notice in notices:
+                log.info(
+                    "alert_decided",
+                    extra={"rule_id": notice.rule_id, "state": notice.state, "value": notice.value},
+                )
+                await (await alerts.send(key=notice.rule_id.encode(), value=encode_notice(notice)))
+
+    @app.agent(alerts, concurrency=1, name="alerts-notify")
+    async def notify(stream: Any) -> None:
+        async for event in stream.events():
+            try:
+                notice = decode_notice(event.value)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                log.warning("alert_notice_undecodable", extra={"offset": event.message.offset})
+                continue
+            await notifier.handle(notice)
+
+    @app.timer(interval=conf.evaluate_every_s)  # type: ignore[untyped-decorator]
+    async def tick() -> None:
+        assignor: Any = app.assignor
+        partitions = {tp.partition for tp in assignor.assigned_actives() if tp.topic == ticks_name}
+        stamp = _TICK.pack(time.time())
+        for partition in partitions:
+            await ticks.send(value=stamp, partition=partition)
+
+    return aggregator
+
+
+@dataclass
+class Alerting:
+    """What the streams role builds once and installs into its faust app when topics are known."""
+
+    rules: RuleCache
+    notifier: Notifier
+    metrics: AlertMetrics
+
+    @classmethod
+    def build(cls, ctx: RoleContext) -> Alerting:
+        metrics = AlertMetrics(ctx.registry)
+        rules = RuleCache(RuleStore(ctx.engine, SecretBox(ctx.settings.auth.secret_key)), metrics)
+        return cls(rules, Notifier(rules, ctx.clickhouse, ctx.settings.alerts, metrics), metrics)
+
+    def install(self, app: faust.App, *, partitions: int, settings: Settings, topics: Topics) -> None:
+        install_alerting(
+            app,
+            partitions=partitions,
+            settings=settings,
+            topics=topics,
+            rules=self.rules,
+            notifier=self.notifier,
+            metrics=self.metrics,
+        )
+
+
+def recovered(app: faust.App) -> bool:
+    """The tables have been recovered from their changelogs at least once."""
+    tables: Any = app.tables  # the stub's TableManagerT lacks `recovery`
+    return bool(tables.recovery.completed.is_set())
