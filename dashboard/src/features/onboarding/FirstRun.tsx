@@ -100,7 +100,7 @@ export function FirstRun({ project, origin = window.location.origin }: { project
                 Create an API key
               </Button>
             </div>
-            <FormError error={create.error} />
+            <FormError error={create.error ?? keys.error} />
           </div>
         )}
       </div>
