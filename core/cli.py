@@ -11,11 +11,13 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
 from prometheus_client import CollectorRegistry
 
 from contracts.topics import Topics
 from core.clickhouse import ClickHouse, migrate_clickhouse
+from core.control.accounts import Accounts, EmailTaken
 from core.control.migrations import migrate as migrate_control_plane
 from core.control.store import ControlPlane, ControlPlaneError
 from core.database import create_engine
@@ -50,14 +52,35 @@ async def build_context(settings: Settings) -> RoleContext:
     )
 
 
+async def bootstrap(settings: Settings, ctx: RoleContext) -> None:
+    """The headless set-up from LYNEX_INIT__*: a project, its key, and optionally its owner (idempotent)."""
+    init = settings.init
+    if not init.project_id:
+        return
+    created = await ctx.control.ensure_bootstrap(init.project_id, init.api_key)
+    if init.user_email:
+        accounts = Accounts(
+            ctx.engine, settings.auth.secret_key, timedelta(hours=settings.auth.session_ttl_h)
+        )
+        user = await accounts.authenticate(init.user_email, init.user_password)
+        if user is None:
+            try:
+                user = await accounts.sign_up(init.user_email, init.user_password)
+            except EmailTaken:
+                # The account exists with another password: make it the owner all the same.
+                user = await accounts.add_member(init.project_id, init.user_email, "owner")
+        if user is not None and await accounts.role_in(user.id, init.project_id) != "owner":
+            await accounts.add_member(init.project_id, init.user_email, "owner")
+    log.info("init_project_ready", extra={"project_id": init.project_id, "newly_created": created})
+
+
 async def migrate(settings: Settings, kafka_timeout_s: float = 60) -> None:
     """Control-plane tables, ClickHouse tables, Kafka topics: each idempotent."""
     ctx = await build_context(settings)
     try:
         applied = await migrate_control_plane(ctx.engine)
         print(f"control plane: {len(applied)} migration(s) applied {applied or ''}".rstrip())
-        if settings.init.project_id:
-            await ctx.control.ensure_bootstrap(settings.init.project_id, settings.init.api_key)
+        await bootstrap(settings, ctx)
         applied = await migrate_clickhouse(ctx.clickhouse, settings.clickhouse.retention_days)
         print(f"clickhouse: {len(applied)} migration(s) applied {applied or ''}".rstrip())
         await ensure_topics(settings.kafka, ctx.topics, timeout_s=kafka_timeout_s)

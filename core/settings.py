@@ -106,6 +106,8 @@ class InitSettings(_Section, frozen=True):
     api_key: Annotated[
         str, _doc("Headless bootstrap: this API key (sk_live_...) exists for INIT project.")
     ] = ""
+    user_email: Annotated[str, _doc("Optional: a user who owns the INIT project (created if absent).")] = ""
+    user_password: Annotated[str, _doc("That user's password (used only when the user is created).")] = ""
 
 
 class LogSettings(_Section, frozen=True):
@@ -196,6 +198,10 @@ def load_settings(environ: Mapping[str, str], **overrides: Any) -> Settings:
     settings = msgspec.convert(raw, Settings, strict=False)
     if bool(settings.init.project_id) != bool(settings.init.api_key):
         raise SettingsError(["LYNEX_INIT__PROJECT_ID and LYNEX_INIT__API_KEY must be set together"])
+    if settings.init.user_email and not (settings.init.project_id and settings.init.user_password):
+        raise SettingsError(
+            ["LYNEX_INIT__USER_EMAIL needs LYNEX_INIT__PROJECT_ID and LYNEX_INIT__USER_PASSWORD"]
+        )
     if settings.env == "production" and (
         settings.auth.secret_key == DEV_SECRET_KEY or len(settings.auth.secret_key) < 32
     ):

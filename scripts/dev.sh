@@ -21,7 +21,9 @@ fi
 DEV_ENV="$LYNEX_HOME/dev.env"
 if [ ! -f "$DEV_ENV" ]; then
   key="sk_live_dev$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))')"
-  printf 'LYNEX_INIT__PROJECT_ID=dev\nLYNEX_INIT__API_KEY=%s\n' "$key" > "$DEV_ENV"
+  password="$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(12))')"
+  printf 'LYNEX_INIT__PROJECT_ID=dev\nLYNEX_INIT__API_KEY=%s\nLYNEX_INIT__USER_EMAIL=dev@lynex.local\nLYNEX_INIT__USER_PASSWORD=%s\n' \
+    "$key" "$password" > "$DEV_ENV"
   chmod 600 "$DEV_ENV"
 fi
 set -a; . "$DEV_ENV"; set +a
@@ -34,8 +36,9 @@ cat <<MSG
 
   Lynex is starting on $URL   (dashboard at /, API at /api/v1, OpenAPI at /schema)
   Ctrl-C stops it; \`make kafka-stop\` stops Kafka.
+  dashboard login: ${LYNEX_INIT__USER_EMAIL:-(sign up)} / ${LYNEX_INIT__USER_PASSWORD:-}
   project: $LYNEX_INIT__PROJECT_ID
-  API key: $LYNEX_INIT__API_KEY     (kept in $DEV_ENV)
+  API key: $LYNEX_INIT__API_KEY     (all kept in $DEV_ENV)
 
   Send an event:
     curl -s -X POST $URL/api/v1/events -H "X-API-Key: $LYNEX_INIT__API_KEY" \\

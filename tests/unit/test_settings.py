@@ -122,3 +122,8 @@ def test_cli_refuses_to_start_in_production_with_the_dev_secret() -> None:
     )
     assert result.returncode == 2
     assert "LYNEX_AUTH__SECRET_KEY" in result.stderr
+
+
+def test_init_user_needs_a_project_and_a_password() -> None:
+    with pytest.raises(SettingsError, match="LYNEX_INIT__USER_EMAIL"):
+        load_settings({"LYNEX_INIT__USER_EMAIL": "a@b.c"})
