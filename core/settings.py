@@ -166,6 +166,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 _TOP_LEVEL = {"ENV": "env", "HOME": "home"}
+# The SDKs' own variables: an app and the server may share an environment (a laptop shell, a pod).
+SDK_VARIABLES = frozenset({"LYNEX_API_KEY", "LYNEX_PROJECT_ID", "LYNEX_ENDPOINT", "LYNEX_DEBUG"})
 
 
 class SettingsError(Exception):
@@ -219,7 +221,7 @@ def _collect(environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     raw: dict[str, Any] = {}
     problems: list[str] = []
     for var, value in sorted(environ.items()):
-        if not var.startswith(PREFIX):
+        if not var.startswith(PREFIX) or var in SDK_VARIABLES:
             continue
         rest = var[len(PREFIX) :]
         if rest in _TOP_LEVEL:

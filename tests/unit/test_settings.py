@@ -127,3 +127,8 @@ def test_cli_refuses_to_start_in_production_with_the_dev_secret() -> None:
 def test_init_user_needs_a_project_and_a_password() -> None:
     with pytest.raises(SettingsError, match="LYNEX_INIT__USER_EMAIL"):
         load_settings({"LYNEX_INIT__USER_EMAIL": "a@b.c"})
+
+
+def test_the_sdks_variables_are_not_the_servers_business() -> None:
+    sdk = {"LYNEX_API_KEY": "sk_live_x", "LYNEX_PROJECT_ID": "p", "LYNEX_ENDPOINT": "http://x", "LYNEX_DEBUG": "1"}
+    assert load_settings(sdk) == Settings()
