@@ -7,7 +7,8 @@
   table write needs a record of the key's partition to run under, and the tick is that record, so
   windows slide, alerts resolve and reminders go out with no events arriving. The tick topic is
   internal to the app (`<app id>-alert-ticks`, short retention), co-partitioned with the events.
-- `alerts-notify` consumes `lynex.alerts` and delivers (Notifier).
+- `alerts-notify` consumes `lynex.alerts` and delivers (Notifier), several rules' notices at once
+  (Dispatcher), acknowledging each record once handled.
 
 Both tables are changelogged (compacted topics `<app id>-alert-windows-changelog`, ...), so a worker
 restarted inside a cooldown recovers its windows and its "last notified at" and stays silent.
@@ -28,7 +29,7 @@ import msgspec
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
-from contracts.alerts import decode_notice, encode_notice
+from contracts.alerts import AlertNotice, decode_notice, encode_notice
 from contracts.enriched import decode_enriched
 from contracts.topics import Topics
 from core.control.rules import RuleStore
@@ -37,7 +38,7 @@ from core.metrics import AlertMetrics
 from core.roles import RoleContext
 from core.settings import Settings
 from streams.aggregator import Aggregator
-from streams.notify import Notifier
+from streams.notify import Dispatcher, Notifier
 from streams.rule_cache import RuleCache
 
 log = logging.getLogger(__name__)
@@ -99,28 +100,27 @@ def install_alerting(
         windows, states, rules, metrics, min_gap_s=conf.min_evaluation_gap_s, flush_every_s=1.0
     )
     stale_tick_s = max(5.0, 3 * conf.evaluate_every_s)
-    generation = {"id": -1}
+
+    def notices_for(event: Any) -> list[AlertNotice]:
+        message, now = event.message, time.time()
+        if message.topic == ticks_name:
+            sent_at = _TICK.unpack(event.value)[0] if len(event.value) == _TICK.size else 0.0
+            # A backlog of ticks (after downtime) is not worth replaying.
+            return [] if now - sent_at > stale_tick_s else aggregator.on_tick(message.partition, now)
+        try:
+            envelope = decode_enriched(event.value)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return []  # the sink dead-letters what cannot be decoded
+        return aggregator.on_envelope(envelope, message.partition, now)
 
     @app.agent(source, concurrency=1, name="alerts-aggregate")
     async def aggregate(stream: Any) -> None:
+        generation = -1
         async for event in stream.events():
-            if app.consumer_generation_id != generation["id"]:
+            if app.consumer_generation_id != generation:  # rebalanced: the tables are the truth
                 aggregator.forget()
-                generation["id"] = app.consumer_generation_id
-            message = event.message
-            now = time.time()
-            if message.topic == ticks_name:
-                sent_at = _TICK.unpack(event.value)[0] if len(event.value) == _TICK.size else 0.0
-                if now - sent_at > stale_tick_s:
-                    continue  # a backlog of ticks (after downtime) is not worth replaying
-                notices = aggregator.on_tick(message.partition, now)
-            else:
-                try:
-                    envelope = decode_enriched(event.value)
-                except (msgspec.ValidationError, msgspec.DecodeError):
-                    continue  # the sink dead-letters what cannot be decoded
-                notices = aggregator.on_envelope(envelope, message.partition, now)
-            for notice in notices:
+                generation = app.consumer_generation_id
+            for notice in notices_for(event):
                 log.info(
                     "alert_decided",
                     extra={"rule_id": notice.rule_id, "state": notice.state, "value": notice.value},
@@ -129,21 +129,31 @@ def install_alerting(
 
     @app.agent(alerts, concurrency=1, name="alerts-notify")
     async def notify(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                notice = decode_notice(event.value)
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                log.warning("alert_notice_undecodable", extra={"offset": event.message.offset})
-                continue
-            await notifier.handle(notice)
+        await notifier.warm_up()
+        dispatcher = Dispatcher(notifier)
+        try:
+            # Manual acks: each record is acknowledged when its notice has been handled.
+            async for event in stream.noack().events():
+                try:
+                    notice = decode_notice(event.value)
+                except (msgspec.ValidationError, msgspec.DecodeError):
+                    log.warning("alert_notice_undecodable", extra={"offset": event.message.offset})
+                    event.ack()
+                    continue
+                await dispatcher.submit(notice, event.ack)
+        finally:
+            dispatcher.cancel()
 
     @app.timer(interval=conf.evaluate_every_s)  # type: ignore[untyped-decorator]
     async def tick() -> None:
         assignor: Any = app.assignor
         partitions = {tp.partition for tp in assignor.assigned_actives() if tp.topic == ticks_name}
         stamp = _TICK.pack(time.time())
-        for partition in partitions:
-            await ticks.send(value=stamp, partition=partition)
+        try:
+            for partition in partitions:
+                await ticks.send(value=stamp, partition=partition)
+        except (KafkaError, OSError) as exc:  # a raise here would stop the whole faust app
+            log.warning("alert_tick_not_sent", extra={"error": type(exc).__name__})
 
     return aggregator
 

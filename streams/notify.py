@@ -2,8 +2,8 @@
 
 Channel URLs come from the rule cache (the notice carries none: they are secrets); a rule disabled
 or deleted since the notice was decided is recorded with no deliveries. Delivery retries and
-backoff are bounded (core.notify), so a dead channel delays the notices queued behind it by at most
-its retry budget (about 15 s with the defaults), never forever. The history row is written to
+backoff are bounded (core.notify: about 15 s with the defaults), and notices of different rules are
+handled concurrently (`Dispatcher`), so a dead channel delays nothing but its own rule's notices. The history row is written to
 ClickHouse with a few retries; if ClickHouse stays down the notice is not lost from Kafka, but its
 row is (logged as `alert_history_not_written`).
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import msgspec
@@ -20,7 +21,7 @@ import msgspec
 from contracts.alerts import AlertNotice
 from core.clickhouse import TRANSIENT_ERRORS, ClickHouse
 from core.metrics import AlertMetrics
-from core.notify import Delivery, deliver
+from core.notify import Delivery, deliver, is_channel_url
 from core.settings import AlertsSettings
 from streams.rule_cache import RuleCache
 
@@ -55,6 +56,10 @@ class Notifier:
         self.clickhouse = clickhouse
         self.settings = settings
         self.metrics = metrics
+
+    async def warm_up(self) -> None:
+        """Load Apprise's plugins now (about half a second), not on the first alert's clock."""
+        await asyncio.to_thread(is_channel_url, "json://localhost")
 
     async def handle(self, notice: AlertNotice) -> list[Delivery]:
         await self.rules.loaded.wait()  # after a restart, never mistake "not loaded yet" for "deleted"
@@ -118,3 +123,49 @@ class Notifier:
                 await asyncio.sleep(attempt)
             else:
                 return
+
+
+class Dispatcher:
+    """Runs notices concurrently (up to `max_inflight`), one rule's notices in order, and acks each
+    record only when its notice is handled.
+
+    faust commits only up to the first unacknowledged offset of a partition, so a notice still being
+    retried holds back the commit (a crash redelivers it; its history row deduplicates on alert_id)
+    but not the delivery of other rules' notices.
+    """
+
+    def __init__(self, notifier: Notifier, max_inflight: int = 32) -> None:
+        self.notifier = notifier
+        self._slots = asyncio.Semaphore(max_inflight)
+        self._last: dict[str, asyncio.Task[None]] = {}
+
+    async def submit(self, notice: AlertNotice, ack: Callable[[], object]) -> None:
+        """Start handling `notice`; waits only while `max_inflight` notices are in flight."""
+        await self._slots.acquire()
+        before = self._last.get(notice.rule_id)
+        task = asyncio.create_task(self._run(notice, ack, before), name=f"notify-{notice.alert_id}")
+        self._last[notice.rule_id] = task
+        task.add_done_callback(lambda done: self._forget(notice.rule_id, done))
+
+    def _forget(self, rule_id: str, task: asyncio.Task[None]) -> None:
+        if self._last.get(rule_id) is task:
+            del self._last[rule_id]
+
+    async def _run(
+        self, notice: AlertNotice, ack: Callable[[], object], before: asyncio.Task[None] | None
+    ) -> None:
+        try:
+            if before is not None:
+                await asyncio.wait([before])  # in order per rule; its outcome is its own business
+            await self.notifier.handle(notice)
+            ack()
+        except Exception:  # a background task: log what escaped, never lose it silently
+            log.exception("alert_notice_failed", extra={"alert_id": notice.alert_id})
+            ack()
+        finally:
+            self._slots.release()
+
+    def cancel(self) -> None:
+        """On shutdown: what is in flight is not acknowledged and is redelivered after a restart."""
+        for task in list(self._last.values()):
+            task.cancel()
