@@ -52,6 +52,9 @@ def build_role(ctx: RoleContext) -> Role:
                 log.warning("topics_not_ensured", extra={"error": str(exc)})
         if stop.is_set():
             return
+        # Only now: a consumer subscribing earlier would auto-create the topic with the broker's default
+        # partition count instead of ours.
+        tasks.append(asyncio.create_task(sink.run(), name="clickhouse-sink"))
         alerting.install(app, partitions=partitions, settings=settings, topics=ctx.topics)
         await app.start()
         state["faust"] = True
@@ -59,7 +62,6 @@ def build_role(ctx: RoleContext) -> Role:
 
     async def start() -> None:
         tasks.append(asyncio.create_task(run(), name="streams-start"))
-        tasks.append(asyncio.create_task(sink.run(), name="clickhouse-sink"))
         tasks.append(
             asyncio.create_task(alerting.rules.run(settings.alerts.rules_reload_s, stop), name="alert-rules")
         )
