@@ -130,5 +130,10 @@ def test_init_user_needs_a_project_and_a_password() -> None:
 
 
 def test_the_sdks_variables_are_not_the_servers_business() -> None:
-    sdk = {"LYNEX_API_KEY": "sk_live_x", "LYNEX_PROJECT_ID": "p", "LYNEX_ENDPOINT": "http://x", "LYNEX_DEBUG": "1"}
+    sdk = {
+        "LYNEX_API_KEY": "sk_live_x",
+        "LYNEX_PROJECT_ID": "p",
+        "LYNEX_ENDPOINT": "http://x",
+        "LYNEX_DEBUG": "1",
+    }
     assert load_settings(sdk) == Settings()
