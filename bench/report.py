@@ -66,6 +66,15 @@ def _gateway(g: dict[str, Any]) -> list[Row]:
                 baseline=f"limit {limit.get(unit_key, float('nan')):,.0f}, peer {peer.get(unit_key, float('nan')):,.0f}",
             )
         )
+        per = "server_cpu_us_per_event" if shape == "batch" else "server_cpu_us_per_request"
+        rows.append(
+            _row(
+                f"{label}: server CPU per {'event' if shape == 'batch' else 'request'}",
+                lynex.get(per),
+                "us",
+                baseline=f"limit {limit.get(per)}, peer {peer.get(per)}; server {_get(lynex, 'cpu_cores', 'server')} cores busy",
+            )
+        )
         rows.append(
             _row(
                 f"{label}: p50 / p99 latency",
@@ -104,6 +113,12 @@ def _streams(s: dict[str, Any]) -> list[Row]:
             baseline=f"limit {limit:,.0f}" if limit else "",
         ),
         _row("streams: Lynex / limit", s.get("lynex_over_limit"), "x", target=(">=", 0.5)),
+        _row(
+            "streams, faust PRODUCER_MAX_BATCH_SIZE=1 MiB (env)",
+            _get(s, "lynex_tuned", "events_per_s"),
+            "events/s",
+            baseline=f"cpu {_get(s, 'lynex_tuned', 'cpu_cores', 'server')} cores (default: {_get(s, 'lynex', 'cpu_cores', 'server')})",
+        ),
     ]
 
 
