@@ -37,6 +37,7 @@ class Reply:
     status: int = 202
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    body: bytes | None = None  # None: a minimal JSON body for the status
 
 
 class FakeGateway:
@@ -64,7 +65,9 @@ class FakeGateway:
                         Received(dict(self.headers), data, json.loads(data), reply.status, time.monotonic())
                     )
                     gateway._cond.notify_all()
-                payload = b'{"status":"queued"}' if reply.status < 300 else b'{"error":"scripted"}'
+                payload = reply.body or (
+                    b'{"status":"queued"}' if reply.status < 300 else b'{"error":"scripted"}'
+                )
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)

@@ -4,6 +4,7 @@ same bytes; other 4xx are dropped, not retried, and reported once."""
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import random
 import time
@@ -81,6 +82,26 @@ def test_other_client_errors_are_not_retried(make_client, gateway, status, caplo
     client.log("info", "c")
     assert client.flush(5)
     assert gateway.requests[-1].status == 202, "the client keeps working after a refusal"
+
+
+def test_a_422_naming_invalid_events_drops_only_those(make_client, gateway):
+    errors = {
+        "error": "invalid_events",
+        "errors": [{"index": 1, "path": "$.events[1].body", "message": "bad"}],
+    }
+    gateway.script(Reply(422, body=json.dumps(errors).encode()))
+    client = make_client(flush_at=1000)
+    for i in range(3):
+        client.log("info", f"m{i}")
+
+    assert client.flush(5)
+
+    first, second = gateway.requests
+    assert first.status == 422
+    assert [e["body"]["message"] for e in second.body["events"]] == ["m0", "m2"]
+    assert second.status == 202
+    stats = client.stats()
+    assert (stats["sent"], stats["invalid"], stats["rejected"]) == (2, 1, 0)
 
 
 def test_a_batch_refused_as_too_large_is_split(make_client, gateway):

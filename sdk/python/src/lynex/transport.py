@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import http.client
+import json
 import socket
 import ssl
 from typing import NamedTuple, Union
@@ -33,6 +34,8 @@ class Retry(NamedTuple):
 class Rejected(NamedTuple):
     status: int
     reason: str
+    # For a 422: the positions of the invalid events, as the gateway named them.
+    invalid: tuple[int, ...] = ()
 
 
 Outcome = Union[Sent, Retry, Rejected]
@@ -105,4 +108,15 @@ class HttpTransport:
         if status in RETRYABLE_STATUSES:
             return Retry(status, retry_after, f"HTTP {status}")
         detail = payload[:300].decode("utf-8", "replace")
-        return Rejected(status, f"HTTP {status}: {detail}")
+        return Rejected(status, f"HTTP {status}: {detail}", _invalid_indices(status, payload))
+
+
+def _invalid_indices(status: int, payload: bytes) -> tuple[int, ...]:
+    """The batch positions a 422 names (`errors[].index`); empty when it names none."""
+    if status != 422:
+        return ()
+    try:
+        errors = json.loads(payload).get("errors") or []
+        return tuple(sorted({e["index"] for e in errors if isinstance(e.get("index"), int)}))
+    except (ValueError, AttributeError, TypeError, KeyError):
+        return ()

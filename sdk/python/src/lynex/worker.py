@@ -3,8 +3,9 @@
 Batching: a request goes out when `flush_at` events are queued, when the oldest queued event is
 `flush_interval` old, or when a flush was asked for. Retries: 429/5xx/network errors back off
 exponentially with jitter (at least the server's Retry-After) up to `max_retries`; any other
-status drops the batch and is reported once per status. The batch's bytes, and so its event ids,
-are built once: a retried batch is the same request, which the pipeline deduplicates by event id.
+status drops the batch and is reported once per status, except a 422 that names its invalid
+events: those are dropped (counted as `invalid`) and the rest of the batch is sent again. The batch's
+bytes, and so its event ids, are built once: a retried batch is the same request, which the pipeline deduplicates by event id.
 """
 
 from __future__ import annotations
@@ -199,6 +200,18 @@ class Worker:
                     half = len(parts) // 2
                     self._deliver(parts[:half])
                     self._deliver(parts[half:])
+                    return
+                bad = set(outcome.invalid)
+                if outcome.status == 422 and bad and len(bad) < len(parts):
+                    # The gateway refuses a batch whole but names the bad events: drop only those.
+                    self.invalid += len(bad)
+                    self._report_once(
+                        "invalid_422",
+                        "lynex: the gateway refused %d invalid event(s): %s",
+                        len(bad),
+                        outcome.reason,
+                    )
+                    self._deliver([p for i, p in enumerate(parts) if i not in bad])
                     return
                 self.rejected += len(parts)
                 self.last_error = outcome.reason
