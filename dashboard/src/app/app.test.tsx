@@ -307,9 +307,193 @@ describe("settings", () => {
 });
 
 describe("alerts", () => {
-  it("says alerting is not available yet instead of showing rules", async () => {
-    mockApi({ "GET /api/v1/auth/me": () => me });
+  const rulesPath = "/api/v1/projects/prj_1/rules";
+  const rule = (overrides: Record<string, unknown> = {}) => ({
+    id: "rul_1",
+    projectId: "prj_1",
+    name: "Error spike",
+    kind: "error_rate",
+    threshold: 5,
+    windowMinutes: 10,
+    minRequests: 20,
+    errorType: "",
+    model: "gpt-4o",
+    cooldownS: 300,
+    enabled: true,
+    channels: ["json://hooks.example.com/***"],
+    channelsUnreadable: false,
+    createdAt: "2025-01-31T12:00:00Z",
+    updatedAt: "2025-01-31T12:00:00Z",
+    ...overrides,
+  });
+  const fired = {
+    alertId: "alr_1",
+    ruleId: "rul_1",
+    ruleName: "Error spike",
+    kind: "error_rate",
+    state: "fired",
+    repeat: false,
+    at: "2025-01-31T11:00:00Z",
+    notifiedAt: "2025-01-31T11:00:00.050Z",
+    value: 12.5,
+    threshold: 5,
+    windowMinutes: 10,
+    model: "gpt-4o",
+    errorType: "",
+    deliveries: [
+      { channel: "json://hooks.example.com/***", ok: true, attempts: 1, seconds: 0.04, error: "" },
+      { channel: "slack://***", ok: false, attempts: 3, seconds: 2.5, error: "HTTP 500" },
+    ],
+  };
+
+  function alertRoutes(rules: ReturnType<typeof rule>[], history: unknown[] = []) {
+    return {
+      "GET /api/v1/auth/me": () => me,
+      [`GET ${rulesPath}`]: () => ({ rules }),
+      "GET /api/v1/alerts/history": () => ({ alerts: history }),
+    };
+  }
+
+  it("lists rules with masked channels, and the history of the URL's time range", async () => {
+    const api = mockApi(alertRoutes([rule()], [fired]));
+    renderApp("/projects/prj_1/alerts?range=7d");
+    const row = await screen.findByRole("row", { name: /Error spike.*Error rate > 5 % over 10 min/ });
+    expect(within(row).getByText("json://hooks.example.com/***")).toBeInTheDocument();
+    expect(within(row).getByText("gpt-4o")).toBeInTheDocument();
+    expect(within(row).getByRole("switch", { name: "Enabled: Error spike" })).toBeChecked();
+    const history = await screen.findByRole("table", { name: "Alert history" });
+    const item = within(history).getAllByRole("row")[1]!;
+    expect(item).toHaveTextContent("Fired");
+    expect(item).toHaveTextContent("12.5 %");
+    expect(item).toHaveTextContent("✓ delivered");
+    expect(item).toHaveTextContent("HTTP 500");
+    const call = api.callsTo("GET", "/api/v1/alerts/history")[0]!;
+    expect(call.query.get("project_id")).toBe("prj_1");
+    const span = new Date(call.query.get("to")!).getTime() - new Date(call.query.get("from")!).getTime();
+    expect(span).toBe(7 * 24 * 3600 * 1000);
+  });
+
+  it("shows empty and error states", async () => {
+    mockApi({
+      "GET /api/v1/auth/me": () => me,
+      [`GET ${rulesPath}`]: () => ({ rules: [] }),
+      "GET /api/v1/alerts/history": () => json(503, { error: "unavailable", message: "ClickHouse unavailable" }),
+    });
     renderApp("/projects/prj_1/alerts");
-    expect(await screen.findByText("Alerting is not available yet")).toBeInTheDocument();
+    expect(await screen.findByText("No alert rules yet")).toBeInTheDocument();
+    expect(await screen.findByRole("alert")).toHaveTextContent("ClickHouse unavailable");
+  });
+
+  it("creates a rule with the fields of its kind", async () => {
+    let rules = [rule()];
+    const api = mockApi({
+      ...alertRoutes(rules),
+      [`GET ${rulesPath}`]: () => ({ rules }),
+      [`POST ${rulesPath}`]: ({ body }) => {
+        const created = rule({ ...(body as object), id: "rul_2", channels: ["json://h/***"] });
+        rules = [...rules, created];
+        return json(201, created);
+      },
+    });
+    renderApp("/projects/prj_1/alerts");
+    await userEvent.click(await screen.findByRole("button", { name: "New rule" }));
+    const form = screen.getByRole("form", { name: "Create an alert rule" });
+    await userEvent.type(within(form).getByLabelText("Name"), "Rate limits");
+    await userEvent.selectOptions(within(form).getByLabelText("Kind"), "error_type");
+    expect(within(form).queryByLabelText("Minimum requests in window")).toBeNull();
+    await userEvent.click(within(form).getByRole("button", { name: "Create rule" }));
+    expect(within(form).getByText("Error type is required for this kind")).toBeInTheDocument();
+    expect(within(form).getByText("At least one channel URL is required")).toBeInTheDocument();
+    expect(api.callsTo("POST", rulesPath)).toHaveLength(0);
+    await userEvent.type(within(form).getByLabelText("Error type"), "rate_limit");
+    await userEvent.type(within(form).getByLabelText("Seen at least (times)"), "3");
+    await userEvent.type(within(form).getByLabelText("Channel URLs"), "json://h/1{enter}slack://a/b");
+    await userEvent.click(within(form).getByRole("button", { name: "Create rule" }));
+    await screen.findByRole("row", { name: /Rate limits/ });
+    expect(screen.queryByRole("form", { name: "Create an alert rule" })).toBeNull();
+    expect(api.callsTo("POST", rulesPath)[0]!.body).toEqual({
+      name: "Rate limits",
+      kind: "error_type",
+      threshold: 3,
+      windowMinutes: 5,
+      minRequests: 0,
+      errorType: "rate_limit",
+      model: "",
+      cooldownS: 300,
+      enabled: true,
+      channels: ["json://h/1", "slack://a/b"],
+    });
+  });
+
+  it("edits a rule without sending its masked channels back, and shows the server's refusal", async () => {
+    let attempt = 0;
+    const api = mockApi({
+      ...alertRoutes([rule()]),
+      [`PATCH ${rulesPath}/rul_1`]: ({ body }) => {
+        attempt += 1;
+        if (attempt === 1) return json(422, { error: "invalid_parameter", message: "threshold: too high", parameter: "threshold" });
+        return rule(body as Record<string, unknown>);
+      },
+    });
+    renderApp("/projects/prj_1/alerts");
+    await userEvent.click(await screen.findByRole("button", { name: "Edit Error spike" }));
+    const form = screen.getByRole("form", { name: "Edit rule Error spike" });
+    expect(within(form).getByLabelText("Channel URLs")).toHaveValue("");
+    const threshold = within(form).getByLabelText("Error rate above (%)");
+    await userEvent.clear(threshold);
+    await userEvent.type(threshold, "7.5");
+    await userEvent.click(within(form).getByRole("button", { name: "Save rule" }));
+    expect(await within(form).findByRole("alert")).toHaveTextContent("threshold: too high");
+    await userEvent.click(within(form).getByRole("button", { name: "Save rule" }));
+    await waitFor(() => expect(screen.queryByRole("form", { name: "Edit rule Error spike" })).toBeNull());
+    const body = api.callsTo("PATCH", `${rulesPath}/rul_1`)[1]!.body as Record<string, unknown>;
+    expect(body).not.toHaveProperty("channels");
+    expect(body).toMatchObject({ threshold: 7.5, minRequests: 20, model: "gpt-4o", windowMinutes: 10 });
+  });
+
+  it("toggles, tests and deletes a rule", async () => {
+    let rules = [rule()];
+    const api = mockApi({
+      ...alertRoutes(rules),
+      [`GET ${rulesPath}`]: () => ({ rules }),
+      [`PATCH ${rulesPath}/rul_1`]: ({ body }) => {
+        rules = [rule(body as Record<string, unknown>)];
+        return rules[0];
+      },
+      [`POST ${rulesPath}/rul_1/test`]: () => ({
+        deliveries: [
+          { channel: "json://hooks.example.com/***", ok: true, attempts: 1, seconds: 0.03, error: "" },
+          { channel: "mailto://***", ok: false, attempts: 1, seconds: 5, error: "timed out" },
+        ],
+      }),
+      [`DELETE ${rulesPath}/rul_1`]: () => {
+        rules = [];
+        return new Response(null, { status: 204 });
+      },
+    });
+    renderApp("/projects/prj_1/alerts");
+    const toggle = await screen.findByRole("switch", { name: "Enabled: Error spike" });
+    await userEvent.click(toggle);
+    await waitFor(() => expect(screen.getByRole("switch", { name: "Enabled: Error spike" })).not.toBeChecked());
+    expect(api.callsTo("PATCH", `${rulesPath}/rul_1`)[0]!.body).toEqual({ enabled: false });
+
+    await userEvent.click(screen.getByRole("button", { name: "Send test: Error spike" }));
+    const outcome = await screen.findByTestId("test-outcome");
+    expect(outcome).toHaveTextContent("1 of 2 channels delivered");
+    expect(outcome).toHaveTextContent("timed out");
+
+    await userEvent.click(screen.getByRole("button", { name: "Delete" }));
+    await userEvent.click(screen.getByRole("button", { name: "Delete rule" }));
+    expect(await screen.findByText("No alert rules yet")).toBeInTheDocument();
+    expect(api.callsTo("DELETE", `${rulesPath}/rul_1`)).toHaveLength(1);
+  });
+
+  it("filters the history by the rule in the URL", async () => {
+    const api = mockApi(alertRoutes([rule()], [fired]));
+    const { router } = renderApp("/projects/prj_1/alerts");
+    await screen.findByRole("table", { name: "Alert history" });
+    await userEvent.selectOptions(screen.getByLabelText("Rule"), "rul_1");
+    await waitFor(() => expect(router.state.location.search).toContain("rule=rul_1"));
+    await waitFor(() => expect(api.callsTo("GET", "/api/v1/alerts/history").at(-1)!.query.get("rule_id")).toBe("rul_1"));
   });
 });
