@@ -389,9 +389,33 @@ async function main() {
     await deep.close();
   });
 
-  await step("alerts: a placeholder, no fake rules", async () => {
+  await step("alerts: create a rule, see it listed with its channel masked, disable it", async () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Alerts" }).click();
-    await page.getByText("Alerting is not available yet").waitFor();
+    await page.getByText("No alert rules yet").waitFor();
+    await page.getByText("No alerts in this time range").waitFor();
+    await page.getByRole("button", { name: "New rule" }).click();
+    const form = page.getByRole("form", { name: "Create an alert rule" });
+    await form.getByLabel("Name", { exact: true }).fill("e2e error spike");
+    await form.getByLabel("Kind").selectOption("error_rate");
+    await form.getByLabel("Error rate above (%)").fill("50");
+    await form.getByLabel("Minimum requests in window").fill("10");
+    await form.getByLabel("Model (optional)").fill("gpt-4o");
+    await form.getByLabel("Channel URLs").fill("json://127.0.0.1:9/lynex-e2e-hook");
+    await shot("alerts-new-rule");
+    await form.getByRole("button", { name: "Create rule" }).click();
+    const row = page.locator('tr[data-rule-name="e2e error spike"]');
+    await row.waitFor();
+    await expectText(row, /Error rate > 50 % over 5 min, ≥ 10 requests/, "rule condition");
+    const rowText = await textOf(row);
+    check(!rowText.includes("lynex-e2e-hook"), `channel URL is masked in the list: ${rowText}`);
+    const toggle = row.getByRole("switch", { name: "Enabled: e2e error spike" });
+    check(await toggle.isChecked(), "a new rule is enabled");
+    await toggle.click();
+    await eventually("the rule is disabled", async () => !(await toggle.isChecked()) && (await toggle.isEnabled()));
+    await page.reload();
+    const reloaded = page.locator('tr[data-rule-name="e2e error spike"]').getByRole("switch", { name: "Enabled: e2e error spike" });
+    await reloaded.waitFor();
+    check(!(await reloaded.isChecked()), "the rule stays disabled after a reload");
     await shot("alerts");
   });
 
