@@ -1,13 +1,14 @@
 """Sampling profiles of a server under load (py-spy, a bench extra), with BENCH_PROFILE=1.
 
 A profile is taken in a separate pass from the headline figures (sampling costs the server a little),
-written as collapsed stacks to bench/results/profiles/<name>.txt (open with speedscope or
-flamegraph.pl) and summarized: the share of samples by library and the hottest frames.
+written as gzipped collapsed stacks to bench/results/profiles/<name>.txt.gz (gunzip, then open with
+speedscope or flamegraph.pl) and summarized: the share of samples by library and the hottest frames.
 """
 
 from __future__ import annotations
 
 import collections
+import gzip
 import os
 import re
 import shutil
@@ -46,6 +47,13 @@ _LIBRARIES = (
     "logging",
     "threading",
     "concurrent",
+)
+# Leaf frames of threads that are only waiting (py-spy cannot always tell): counted apart.
+_WAITING = (
+    "_connection_worker_thread (aiosqlite/core.py",
+    "_worker (concurrent/futures/thread.py:81)",
+    "EpollSelector.select (selectors.py",
+    "wait (threading.py",
 )
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>.*?):(?P<line>\d+)\)$")
 
@@ -90,22 +98,38 @@ class Profile:
             return None
         self.proc.send_signal(signal.SIGINT)
         self.proc.wait(timeout=60)
-        return summarize(self.out) if self.out.exists() else None
+        if not self.out.exists():
+            return None
+        summary = summarize(self.out)
+        # Collapsed stacks compress ~15x; `gunzip` before opening them in speedscope.
+        with self.out.open("rb") as raw, gzip.open(f"{self.out}.gz", "wb") as packed:
+            shutil.copyfileobj(raw, packed)
+        self.out.unlink()
+        summary["file"] = f"{self.out.name}.gz"
+        return summary
 
 
 def summarize(path: Path, top: int = 15) -> dict[str, Any]:
-    """Share of samples per library (by the frame running), and the hottest frames (self, inclusive)."""
+    """Share of the working samples per library (by the frame running) and the hottest frames (self,
+    inclusive); samples of threads only waiting (thread pools, the SQLite thread, the selector) are
+    left out and counted as `waiting_pct` of all samples."""
     libraries: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()
     inclusive: collections.Counter[str] = collections.Counter()
-    total = 0
-    for line in path.read_text().splitlines():
+    total = waiting = 0
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt") as f:
+        lines = f.read().splitlines()
+    for line in lines:
         stack, _, count = line.rpartition(" ")
         if not stack:
             continue
         n = int(count)
-        total += n
         frames = stack.split(";")
+        if any(frames[-1].startswith(w) for w in _WAITING):
+            waiting += n
+            continue
+        total += n
         own[frames[-1]] += n
         libraries[_library(frames[-1])] += n
         for frame in set(frames):
@@ -116,7 +140,8 @@ def summarize(path: Path, top: int = 15) -> dict[str, Any]:
 
     return {
         "file": str(path.name),
-        "samples": total,
+        "samples": total + waiting,
+        "waiting_pct": round(waiting / (total + waiting) * 100, 1) if total + waiting else 0.0,
         "by_library_pct": share(libraries, 20),
         "self_pct": share(own, top),
         "inclusive_pct": share(inclusive, top * 3),
