@@ -47,6 +47,10 @@ def _get(data: dict[str, Any], *path: str) -> Any:
     return data
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} ms"
+
+
 def _gateway(g: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     for shape, label, unit_key, unit, goal, p99_goal, peer_goal in (
@@ -77,11 +81,11 @@ def _gateway(g: dict[str, Any]) -> list[Row]:
         )
         rows.append(
             _row(
-                f"{label}: p50 / p99 latency",
+                f"{label}: p99 latency",
                 _get(lynex, "latency", "p99_ms"),
                 "ms",
                 target=("<=", p99_goal),
-                baseline=f"p50 {_get(lynex, 'latency', 'p50_ms')} ms; peer p99 {_get(peer, 'latency', 'p99_ms')} ms",
+                baseline=f"p50 {_ms(_get(lynex, 'latency', 'p50_ms'))}; peer p99 {_ms(_get(peer, 'latency', 'p99_ms'))}",
             )
         )
         ratios = _get(g, "ratios", shape) or {}
@@ -147,7 +151,7 @@ def _query(q: dict[str, Any]) -> list[Row]:
                     _get(r, "latency", "p95_ms"),
                     "ms",
                     target=target,
-                    baseline=f"p50 {_get(r, 'latency', 'p50_ms')} ms",
+                    baseline=f"p50 {_ms(_get(r, 'latency', 'p50_ms'))}",
                 )
             )
     return rows

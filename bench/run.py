@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.context import BenchContext
-from bench.report import print_table, summarize
+from bench.report import print_table, summarize, table_lines
 from bench.services import REPO, Broker, cores
 from bench.stats import load_average
 
@@ -133,6 +133,7 @@ def main() -> int:
     summary = summarize(results, run_info)
     if set(chosen) == set(BENCHMARKS) or not (args.results / "summary.json").exists():
         (args.results / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (args.results / "table.md").write_text("\n".join(table_lines(summary)) + "\n")
     print_table(summary)
     print(f"bench: {run_info['elapsed_s']:.0f} s in all; results in {args.results}", file=sys.stderr)
     return 0
