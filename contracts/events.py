@@ -27,8 +27,12 @@ Status = Literal["ok", "error"]
 SpanStatus = Literal["ok", "error", "unset"]
 
 
-class _Wire(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True, kw_only=True):
-    """Base of every wire Struct: camelCase names, immutable, defaults left out when encoding."""
+class _Wire(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True, kw_only=True, gc=False):
+    """Base of every wire Struct: camelCase names, immutable, defaults left out when encoding.
+
+    gc=False: decoded from JSON, these never take part in a reference cycle, and leaving them out of
+    the garbage collector's tracking halved decode cost in the gateway (profiled under bench/).
+    """
 
 
 class SdkInfo(_Wire, frozen=True):

@@ -27,6 +27,9 @@ def create_producer(settings: KafkaSettings, client_id: str) -> AIOKafkaProducer
         compression_type=None if settings.compression == "none" else settings.compression,
         linger_ms=settings.linger_ms,
         max_request_size=8 * 1024 * 1024,
+        # One request's envelope (~100 KB for 100 events) must fit a batch: with the 16 KiB default a
+        # partition carries one record per broker round trip (measured: 33k -> 51-58k events/s).
+        max_batch_size=1024 * 1024,
         request_timeout_ms=10_000,
         retry_backoff_ms=100,
     )
