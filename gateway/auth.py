@@ -5,19 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from core.control.key_cache import ControlPlaneUnavailable, KeyCache
+from core.control.keys import key_from_headers
 from core.control.store import KeyIdentity
 from gateway.errors import Forbidden, Unauthorized, Unavailable
 
 
 def extract_key(headers: Mapping[str, str]) -> str:
-    """The secret from `X-API-Key` or `Authorization: Bearer`; 401 when neither is present."""
-    secret = headers.get("x-api-key")
-    if not secret:
-        auth = headers.get("authorization", "")
-        scheme, _, value = auth.partition(" ")
-        if scheme.lower() == "bearer":
-            secret = value.strip()
-    if not secret:
+    """The secret from the headers; 401 when there is none."""
+    secret = key_from_headers(headers)
+    if secret is None:
         raise Unauthorized("missing API key: send X-API-Key or Authorization: Bearer sk_live_...")
     return secret
 

@@ -17,11 +17,13 @@ from gateway.usage import KeyUsage
 def build_gateway(ctx: RoleContext, sink: EventSink) -> Role:
     settings = ctx.settings.gateway
     metrics = GatewayMetrics(ctx.registry)
+    # Label children resolved once: .labels() is a dict lookup under a lock on every request otherwise.
+    hits, misses = metrics.key_cache_lookups.labels("hit"), metrics.key_cache_lookups.labels("miss")
     keys = GatewayKeys(
         KeyCache(
             ctx.control,
             settings.key_cache_ttl_s,
-            on_lookup=lambda hit: metrics.key_cache_lookups.labels("hit" if hit else "miss").inc(),
+            on_lookup=lambda hit: (hits if hit else misses).inc(),
         )
     )
     usage = KeyUsage(ctx.control, settings.usage_flush_s)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from litestar.connection import ASGIConnection
 
 from core.control.key_cache import ControlPlaneUnavailable, KeyCache
+from core.control.keys import key_from_headers
 from query.errors import Forbidden, InvalidParameter, Unauthorized, Unavailable
 
 
@@ -60,16 +61,6 @@ class Authenticator(Protocol):
         """The caller's principal; None when this kind of credential is absent. Raises if it is bad."""
 
 
-def extract_key(headers: Mapping[str, str]) -> str | None:
-    """The secret from `X-API-Key` or `Authorization: Bearer`, or None when neither is present."""
-    secret = headers.get("x-api-key")
-    if not secret:
-        scheme, _, value = headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer":
-            secret = value.strip()
-    return secret or None
-
-
 class ApiKeyAuthenticator:
     """A project API key reads its own project (until user sessions exist, dashboards use one)."""
 
@@ -77,7 +68,7 @@ class ApiKeyAuthenticator:
         self.cache = cache
 
     async def authenticate(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
-        secret = extract_key(connection.headers)
+        secret = key_from_headers(connection.headers)
         if secret is None:
             return None
         try:

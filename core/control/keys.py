@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 
 KEY_PREFIX = "sk_live_"
 KEY_RE = re.compile(r"^sk_live_[A-Za-z0-9_-]{20,128}$")
@@ -30,6 +31,16 @@ def hash_key(secret: str) -> str:
 def display_prefix(secret: str) -> str:
     """What listings show: enough to recognise a key, far too little to use it."""
     return secret[:DISPLAY_PREFIX_LEN]
+
+
+def key_from_headers(headers: Mapping[str, str]) -> str | None:
+    """The secret from `X-API-Key` or `Authorization: Bearer`, or None when neither is present."""
+    secret = headers.get("x-api-key")
+    if not secret:
+        scheme, _, value = headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            secret = value.strip()
+    return secret or None
 
 
 def new_id(kind: str) -> str:

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from core.control.keys import key_from_headers as extract_key
 from query import params
-from query.auth import Principal, extract_key
+from query.auth import Principal
 from query.errors import Forbidden, InvalidParameter
 
 NOW = datetime(2025, 3, 10, 12, 34, 56, 789000, tzinfo=UTC)
