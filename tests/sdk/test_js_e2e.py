@@ -148,6 +148,21 @@ async def test_js_sdk_in_node_reaches_the_raw_topic(js_package, server_factory, 
     assert "TypeError: e2e" in error.body.stack
 
 
+async def test_js_sdk_drops_only_the_event_a_422_names(js_package, server_factory, kafka_bootstrap):
+    server = server_factory(roles="gateway")
+    run = uuid.uuid4().hex
+
+    stats = run_node(str(E2E / "send-invalid.mjs"), server.url, server.api_key, run)
+
+    assert stats["ok"] is True
+    assert (stats["sent"], stats["invalid"], stats["rejected"], stats["failed"]) == (5, 1, 0, 0)
+    assert stats["batches"] == 1
+    records = await read_topic(kafka_bootstrap, server.topics.raw, min_records=1, timeout=30)
+    events = events_of_run(records, run)
+    assert sorted(e.body.message for e in events) == [f"valid {i}" for i in range(5)]
+    assert len({e.event_id for e in events}) == 5
+
+
 @pytest.mark.parametrize("mode", ["hide", "navigate"])
 async def test_js_sdk_in_chromium_sends_when_the_page_is_hidden(
     mode, js_package, chromium, server_factory, kafka_bootstrap

@@ -1,7 +1,8 @@
 /**
  * `Lynex`: capture methods (a push to a bounded queue), and the send loop that batches, gzips,
- * posts and retries. One request is in flight at a time. No public method throws, and no promise
- * it returns rejects.
+ * posts and retries. One request is in flight at a time. A 422 that names its invalid events drops
+ * only those (counted as `invalid`) and sends the rest again. No public method throws, and no
+ * promise it returns rejects.
  */
 
 import {
@@ -25,11 +26,12 @@ export interface LynexStats {
   sent: number;
   /** Events dropped because the queue was full (the oldest go first). */
   dropped: number;
-  /** Events in batches the gateway refused with a non-retryable status (400, 401, 403, 422...). */
+  /** Events in batches the gateway refused with a non-retryable status (400, 401, 403, 413, or a 422
+   * that names no event of the batch, or all of them). */
   rejected: number;
   /** Events given up after `maxRetries`, or not delivered before a shutdown/exit timeout. */
   failed: number;
-  /** Events that could not be encoded. */
+  /** Events dropped as invalid: not encodable, over 5 MiB, or named invalid by the gateway in a 422. */
   invalid: number;
   /** Retry attempts. */
   retries: number;
@@ -38,6 +40,8 @@ export interface LynexStats {
 }
 
 interface Batch {
+  /** The encoded events, kept so that the ones a 422 names can be left out of a new request. */
+  parts: string[];
   body: string | Uint8Array;
   gzipped: boolean;
   count: number;
@@ -55,6 +59,10 @@ const ENVELOPE = '{"events":[]}'.length;
 
 function unref(timer: unknown): void {
   (timer as { unref?: () => void }).unref?.();
+}
+
+function envelope(parts: string[]): string {
+  return `{"events":[${parts.join(",")}]}`;
 }
 
 function byteLength(text: string): number {
@@ -220,20 +228,30 @@ export class Lynex implements ExitAware {
         size += bytes;
       }
       if (parts.length === 0) return;
-      const count = parts.length;
-      void post({
-        url: this.options.eventsUrl,
-        apiKey: this.options.apiKey,
-        body: `{"events":[${parts.join(",")}]}`,
-        gzipped: false,
-        timeoutMs: this.options.requestTimeoutMs,
-        keepalive: true,
-        fetch: fetchImpl,
-      }).then((outcome) => this.record(outcome, count));
-      this.debug(`keepalive batch of ${count} events on page hide`);
+      this.postKeepalive(parts, this.options.apiKey, fetchImpl);
+      this.debug(`keepalive batch of ${parts.length} events on page hide`);
     } catch (error) {
       this.internalError(error);
     }
+  }
+
+  /** Fire and forget; a 422 naming some events sends the others again (if the page still runs). */
+  private postKeepalive(parts: string[], apiKey: string, fetchImpl: typeof fetch): void {
+    void post({
+      url: this.options.eventsUrl,
+      apiKey,
+      body: envelope(parts),
+      gzipped: false,
+      timeoutMs: this.options.requestTimeoutMs,
+      keepalive: true,
+      fetch: fetchImpl,
+    })
+      .then((outcome) => {
+        const kept = this.withoutInvalid(parts, outcome);
+        if (kept === undefined) this.record(outcome, parts.length);
+        else this.postKeepalive(kept, apiKey, fetchImpl);
+      })
+      .catch((error: unknown) => this.internalError(error));
   }
 
   private async deliverWithin(timeoutMs: number): Promise<boolean> {
@@ -329,6 +347,13 @@ export class Lynex implements ExitAware {
           controller: this.inflight,
         });
         this.inflight = undefined;
+        const kept = this.withoutInvalid(batch.parts, outcome);
+        if (kept !== undefined) {
+          // A new request (new bytes, attempt 0); the events in it keep their ids.
+          this.pending = await this.batchOf(kept);
+          this.releaseWaiters(false);
+          continue;
+        }
         if (outcome.kind === "retry" && (batch.attempt < this.options.maxRetries || this.deadline !== undefined)) {
           const delay = retryDelay(batch.attempt, this.options.backoffBaseMs, this.options.backoffMaxMs, outcome.retryAfterMs);
           batch.attempt += 1;
@@ -387,11 +412,31 @@ export class Lynex implements ExitAware {
       size += bytes;
     }
     if (parts.length === 0) return undefined;
-    const body = `{"events":[${parts.join(",")}]}`;
+    return this.batchOf(parts);
+  }
+
+  private async batchOf(parts: string[]): Promise<Batch> {
+    const body = envelope(parts);
     const compressed = this.options.compress ? await gzip(body) : undefined;
     return compressed
-      ? { body: compressed, gzipped: true, count: parts.length, attempt: 0 }
-      : { body, gzipped: false, count: parts.length, attempt: 0 };
+      ? { parts, body: compressed, gzipped: true, count: parts.length, attempt: 0 }
+      : { parts, body, gzipped: false, count: parts.length, attempt: 0 };
+  }
+
+  /** For a 422 naming some (not all) of `parts` by position: count those as invalid, report once,
+   * and return the others to send again. Otherwise undefined: the outcome applies to the whole batch
+   * (a 422 naming nothing usable, or a position the batch does not have, drops it as rejected). */
+  private withoutInvalid(parts: string[], outcome: Outcome): string[] | undefined {
+    if (outcome.kind !== "rejected" || outcome.status !== 422) return undefined;
+    const bad = new Set(outcome.invalid);
+    if (bad.size === 0 || bad.size >= parts.length || outcome.invalid.some((i) => i >= parts.length)) return undefined;
+    this.counters.invalid += bad.size;
+    const kept = parts.length - bad.size;
+    this.warnOnce(
+      "invalid_422",
+      `the gateway refused ${bad.size} invalid event(s) of a batch of ${parts.length}; sending the other ${kept} again (${outcome.reason})`,
+    );
+    return parts.filter((_, i) => !bad.has(i));
   }
 
   private encode(record: CapturedRecord): string | undefined {
