@@ -7,7 +7,8 @@
  *
  * A driver (tests/e2e/test_dashboard.py) talks to it over stdin/stdout, one JSON message per line prefixed
  * with "LYNEX_E2E ": this script announces the API key it created in the UI, the driver sends events over
- * HTTP with it and answers with what the UI must now show. Exit code 0 when every step passed.
+ * HTTP with it and answers with what the UI must now show; it also signs up the second user the UI adds as a
+ * member and checks that user's access after the add and the removal. Exit code 0 when every step passed.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -78,7 +79,10 @@ function check(condition, message) {
   if (!condition) throw new Failure(message);
 }
 
-/** Polls `probe` until it returns a truthy value; `between` runs before each retry (e.g. a refresh click). */
+/**
+ * Polls `probe` until it returns a truthy value; `between` runs before each retry (e.g. a refresh click).
+ * `what` may be a function, read when giving up (so it can say what was seen last).
+ */
 async function eventually(what, probe, { timeout = 20_000, interval = 400, between } = {}) {
   const deadline = Date.now() + timeout;
   let last;
@@ -90,7 +94,7 @@ async function eventually(what, probe, { timeout = 20_000, interval = 400, betwe
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Failure(`${what} (gave up after ${timeout / 1000}s; last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    if (Date.now() > deadline) throw new Failure(`${typeof what === "function" ? what() : what} (gave up after ${timeout / 1000}s; last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
     await new Promise((r) => setTimeout(r, interval));
     if (between) await between().catch(() => {});
   }
@@ -103,7 +107,7 @@ async function textOf(locator) {
 async function expectText(locator, expected, what, options) {
   let seen = "";
   await eventually(
-    `${what}: expected ${JSON.stringify(expected)}, saw ${JSON.stringify(seen)}`,
+    () => `${what}: expected ${expected instanceof RegExp ? expected : JSON.stringify(expected)}, saw ${JSON.stringify(seen)}`,
     async () => {
       seen = await textOf(locator);
       return expected instanceof RegExp ? expected.test(seen) : seen === expected;
@@ -153,7 +157,8 @@ function expectedNetworkError(message) {
   return (
     (url.endsWith("/api/v1/auth/me") && text.includes("401")) ||
     (url.endsWith("/api/v1/auth/login") && text.includes("401")) ||
-    (url.endsWith("/api/v1/auth/signup") && text.includes("422"))
+    (url.endsWith("/api/v1/auth/signup") && text.includes("422")) ||
+    (url.endsWith("/members") && text.includes("404"))
   );
 }
 
@@ -451,6 +456,40 @@ async function main() {
     await shot("settings-key-revoked");
     const checked = await ask({ step: "revoked", keyName: "first key" });
     check(checked.step === "revoke-checked" && checked.ok, `the driver saw the revoked key refused (${JSON.stringify(checked)})`);
+  });
+
+  await step("members: an unknown email is refused on its field; add a second user, then remove them", async () => {
+    const invited = await ask({ step: "member", projectId });
+    check(invited.step === "member-ready" && typeof invited.email === "string", `the driver signed up a second user (${JSON.stringify(invited)})`);
+    const members = panel("Members");
+    const you = members.locator(`tr[data-member-email="${EMAIL}"]`);
+    await expectText(you.locator("th"), `${EMAIL} you`, "the signed-in user is listed");
+    await expectText(you.locator("td").first(), "Owner", "the signed-in user's role");
+    check((await you.getByRole("button").count()) === 0, "no action on the signed-in user's own row");
+    const email = members.getByLabel("Email", { exact: true });
+    const add = members.getByRole("button", { name: "Add member" });
+    await email.fill(`nobody-${Date.now().toString(36)}@example.com`);
+    await add.click();
+    await members.getByText(/^No Lynex account uses this email/).waitFor();
+    check((await email.getAttribute("aria-invalid")) === "true", "the email field is marked invalid");
+    await shot("settings-member-unknown-email");
+    await email.fill(invited.email);
+    await add.click();
+    await members.getByRole("status").getByText(`${invited.email} is now a member of E2E Shop.`).waitFor();
+    const row = members.locator(`tr[data-member-email="${invited.email}"]`);
+    check((await row.getByLabel(`Role of ${invited.email}`).inputValue()) === "member", "the new member is listed with their role");
+    await shot("settings-member-added");
+    await page.getByRole("button", { name: "Switch to light theme" }).click();
+    await eventually("html loses the dark class", async () => !(await page.evaluate(() => document.documentElement.classList.contains("dark"))));
+    await shot("settings-member-added-light");
+    await page.getByRole("button", { name: "Switch to dark theme" }).click();
+    const added = await ask({ step: "member-added", projectId });
+    check(added.step === "member-checked" && added.ok, `the second user can read the project (${JSON.stringify(added)})`);
+    await row.getByRole("button", { name: "Remove" }).click();
+    await row.getByRole("button", { name: "Remove member" }).click();
+    await row.waitFor({ state: "detached" });
+    const removed = await ask({ step: "member-removed", projectId });
+    check(removed.step === "member-checked" && removed.ok, `the second user lost the project (${JSON.stringify(removed)})`);
   });
 
   await step("projects: create a second one, switch back with the switcher", async () => {

@@ -4,7 +4,9 @@
 and a key in the UI and tells this test the key. The test sends events over HTTP with it (the same way an
 SDK does), waits until the read API shows them, and answers with what the UI must display; the browser
 then checks the stat panels, charts, explorer filters, an opened event, the key's usage and a
-revocation. Screenshots of every page land in the folder printed at the start.
+revocation. For the members section the test signs up a second user over HTTP; the browser adds them to
+the project and removes them, and the test checks each time what that user may read. Screenshots of
+every page land in the folder printed at the start.
 """
 
 from __future__ import annotations
@@ -200,6 +202,31 @@ def _revoked_key_refused(server: Server, secret: str) -> bool:
     return False
 
 
+class _SecondUser:
+    """A second account, signed up over HTTP, that the browser adds to its project and removes again."""
+
+    def __init__(self, server: Server) -> None:
+        self.email = f"member-{uuid.uuid4().hex[:8]}@example.com"
+        self.client = httpx.Client(base_url=server.url, timeout=10)
+
+    def sign_up(self) -> str:
+        response = self.client.post(
+            "/api/v1/auth/signup", json={"email": self.email, "password": "another long password"}
+        )
+        assert response.status_code == 201, response.text
+        return self.email
+
+    def access(self, project_id: str) -> dict[str, Any]:
+        """The role this user sees for the project (None when not a member) and whether its events read."""
+        projects = self.client.get("/api/v1/projects").json()["projects"]
+        role = next((p["role"] for p in projects if p["id"] == project_id), None)
+        events = self.client.get("/api/v1/events", params={"project_id": project_id})
+        return {"role": role, "events": events.status_code}
+
+    def close(self) -> None:
+        self.client.close()
+
+
 def _pump(stream: Any, lines: queue.Queue[str | None]) -> None:
     for line in iter(stream.readline, ""):
         lines.put(line)
@@ -232,6 +259,7 @@ def test_dashboard_in_chromium(server_factory: Any, built_dashboard: Path, scree
     reader.start()
     transcript: list[str] = []
     secret = ""
+    second = _SecondUser(server)
     deadline = time.monotonic() + 420
     try:
         while True:
@@ -251,6 +279,16 @@ def test_dashboard_in_chromium(server_factory: Any, built_dashboard: Path, scree
                 reply = {"step": "sent", "expect": _send_and_wait(server, secret, message["projectId"])}
             elif message["step"] == "revoked":
                 reply = {"step": "revoke-checked", "ok": _revoked_key_refused(server, secret)}
+            elif message["step"] == "member":
+                reply = {"step": "member-ready", "email": second.sign_up()}
+            elif message["step"] in ("member-added", "member-removed"):
+                seen = second.access(message["projectId"])
+                wanted = (
+                    {"role": "member", "events": 200}
+                    if message["step"] == "member-added"
+                    else {"role": None, "events": 403}
+                )
+                reply = {"step": "member-checked", "ok": seen == wanted, "seen": seen}
             else:
                 continue
             process.stdin.write(f"{PROTOCOL}{json.dumps(reply)}\n")
@@ -261,6 +299,7 @@ def test_dashboard_in_chromium(server_factory: Any, built_dashboard: Path, scree
             process.kill()
             process.wait()
         reader.join(timeout=5)
+        second.close()
         process.stdin.close()
         process.stdout.close()
     shots = sorted(p.name for p in screenshot_dir.glob("*.png"))

@@ -14,6 +14,15 @@ export interface Project {
   createdAt: string;
 }
 
+/** The roles `POST …/projects/{id}/members` accepts. */
+export const MEMBER_ROLES = ["member", "owner"] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+/** A project member as the dashboard knows it: the user the server returned, with the role it was given. */
+export interface Member extends User {
+  role: MemberRole;
+}
+
 export interface Me {
   user: User;
   projects: Project[];

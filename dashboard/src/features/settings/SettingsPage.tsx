@@ -1,7 +1,8 @@
-/** Settings: the user's projects and the current project's API keys. */
+/** Settings: the current project's API keys and members, and the user's projects. */
 import { PageHeader } from "../../components/PageHeader";
 import { useCurrentProject } from "../projects/current";
 import { KeysSection } from "./KeysSection";
+import { MembersSection } from "./MembersSection";
 import { ProjectsSection } from "./ProjectsSection";
 
 export function SettingsPage() {
@@ -11,6 +12,7 @@ export function SettingsPage() {
       <PageHeader title="Settings" />
       <div className="flex flex-col gap-4">
         <KeysSection project={project} />
+        <MembersSection project={project} />
         <ProjectsSection current={project} />
       </div>
     </>
