@@ -29,6 +29,34 @@ TAKE_MAX = 200
 TAKE_WITHIN_S = 0.05
 
 
+class StreamsApp(faust.App):
+    """faust.App whose consumer stops delivering records while it seeks to the committed offsets.
+
+    After a rebalance that restores tables from their changelogs, faust resumes the stream partitions,
+    seeks them to the committed offsets and only then resumes flow control, which clears the agents'
+    queues. The fetcher keeps running through that window, so records read after the seek can be
+    cleared from the queues while the fetcher counts them as read: they are never processed or acked,
+    and as faust commits only contiguous acks, the partition's offset never moves again
+    (faust-streaming/faust#596; here a worker killed and restarted under load hit it about one time in
+    ten). Stopping the consumer's flow before the seek closes the window: the fetcher fetches nothing
+    until faust resumes the flow, after the queues were cleared, and reads on from the seeked offsets.
+    Every caller of `perform_seek` resumes the flow afterwards (or had it stopped already).
+    """
+
+    def _new_consumer(self) -> Any:
+        consumer: Any = super()._new_consumer()
+        seek = consumer.perform_seek
+
+        async def perform_seek() -> None:
+            consumer.stop_flow()
+            # Let the fetcher see the stop (it abandons the record in hand; the seek rewinds past it).
+            await asyncio.sleep(0)
+            await seek()
+
+        consumer.perform_seek = perform_seek
+        return consumer
+
+
 def faust_broker(bootstrap_servers: str) -> list[str]:
     return [f"kafka://{server.strip()}" for server in bootstrap_servers.split(",") if server.strip()]
 
@@ -36,11 +64,13 @@ def faust_broker(bootstrap_servers: str) -> list[str]:
 def create_streams_app(
     settings: Settings, topics: Topics, prices: PriceTable, dead_letters: DeadLetters, metrics: StreamsMetrics
 ) -> faust.App:
-    app = faust.App(
+    app = StreamsApp(
         f"{settings.kafka.topic_prefix}lynex-streams",
         broker=faust_broker(settings.kafka.bootstrap_servers),
         web_enabled=False,
         store="memory://",
+        # faust keeps a directory per app (table state, a lock); under LYNEX_HOME, not the cwd.
+        datadir=str(settings.home_path / "streams"),
         topic_partitions=settings.kafka.topic_partitions,
         topic_replication_factor=settings.kafka.replication_factor,
         producer_acks=-1,
