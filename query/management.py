@@ -17,7 +17,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import PathParameter
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.control.accounts import Accounts, EmailTaken
+from core.control.accounts import Accounts, EmailTaken, LastOwner
 from core.control.passwords import WeakPassword
 from core.control.store import ApiKey, ControlPlane
 from query.auth import Principal, QueryAuth
@@ -49,6 +49,17 @@ class _Out(msgspec.Struct, rename="camel", frozen=True):
 class UserOut(_Out, frozen=True):
     id: str
     email: str
+
+
+class MemberOut(_Out, frozen=True):
+    id: str
+    email: str
+    role: str
+    since: datetime
+
+
+class MemberList(_Out, frozen=True):
+    members: list[MemberOut]
 
 
 class ProjectOut(_Out, frozen=True):
@@ -265,6 +276,20 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         principal.require_owner(project_id)
         await _guarded(accounts.delete_project(project_id))
 
+    @get(
+        "/api/v1/projects/{project_id:str}/members",
+        tags=["projects"],
+        summary="Who the project is shared with (any member)",
+        dependencies=principal,
+    )
+    async def list_members(
+        principal: NamedDependency[Principal], project_id: Annotated[str, PathParameter()]
+    ) -> MemberList:
+        principal.require_user()
+        principal.require(project_id)
+        members = await _guarded(accounts.members(project_id))
+        return MemberList([MemberOut(m.user.id, m.user.email, m.role, m.since) for m in members])
+
     @post(
         "/api/v1/projects/{project_id:str}/members",
         status_code=201,
@@ -279,7 +304,10 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
     ) -> UserOut:
         principal.require_owner(project_id)
         body: MemberBody = await _body(request, MemberBody)
-        user = await _guarded(accounts.add_member(project_id, body.email, body.role))
+        try:
+            user = await _guarded(accounts.add_member(project_id, body.email, body.role))
+        except LastOwner as exc:
+            raise Conflict(str(exc)) from exc
         if user is None:
             raise NotFound("no account with this email")
         return UserOut(id=user.id, email=user.email)
@@ -297,7 +325,11 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         user_id: Annotated[str, PathParameter()],
     ) -> None:
         principal.require_owner(project_id)
-        if not await _guarded(accounts.remove_member(project_id, user_id)):
+        try:
+            removed = await _guarded(accounts.remove_member(project_id, user_id))
+        except LastOwner as exc:
+            raise Conflict(str(exc)) from exc
+        if not removed:
             raise NotFound("no such member")
 
     @get(
@@ -353,6 +385,7 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         create_project,
         rename_project,
         delete_project,
+        list_members,
         add_member,
         remove_member,
         list_keys,

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import msgspec
 import sqlalchemy as sa
@@ -36,6 +36,16 @@ class User(msgspec.Struct, frozen=True):
 class Membership(msgspec.Struct, frozen=True):
     project: Project
     role: Role
+
+
+class Member(msgspec.Struct, frozen=True):
+    user: User
+    role: Role
+    since: datetime
+
+
+class LastOwner(ValueError):
+    """The change would leave a project without an owner."""
 
 
 class EmailTaken(ValueError):
@@ -181,8 +191,25 @@ class Accounts:
                 .values(revoked_at=now)
             )
 
+    async def members(self, project_id: str) -> list[Member]:
+        """Who the project is shared with, owners first, then by when they joined."""
+        u, m = tables.users, tables.memberships
+        query = (
+            sa.select(u.c.id, u.c.email, u.c.created_at, m.c.role, m.c.created_at.label("since"))
+            .join(m, m.c.user_id == u.c.id)
+            .where(m.c.project_id == project_id)
+            .order_by(m.c.role != "owner", m.c.created_at, u.c.email)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            Member(User(id=r.id, email=r.email, created_at=_aware(r.created_at)), r.role, _aware(r.since))
+            for r in rows
+        ]
+
     async def add_member(self, project_id: str, email: str, role: Role) -> User | None:
-        """Share a project with an existing user; None if no such user. Re-adding changes the role."""
+        """Share a project with an existing user; None if no such user. Re-adding changes the role;
+        demoting the last owner raises LastOwner and changes nothing."""
         u, m = tables.users, tables.memberships
         async with self.engine.begin() as conn:
             row = (await conn.execute(sa.select(u).where(u.c.email == normalize_email(email)))).first()
@@ -192,12 +219,25 @@ class Accounts:
             await conn.execute(
                 m.insert().values(project_id=project_id, user_id=row.id, role=role, created_at=_now())
             )
+            await self._keep_an_owner(conn, project_id)
         return User(id=row.id, email=row.email, created_at=_aware(row.created_at))
 
     async def remove_member(self, project_id: str, user_id: str) -> bool:
+        """False if not a member; removing the last owner raises LastOwner and changes nothing."""
         m = tables.memberships
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 m.delete().where(m.c.project_id == project_id, m.c.user_id == user_id)
             )
+            await self._keep_an_owner(conn, project_id)
         return bool(result.rowcount)
+
+    @staticmethod
+    async def _keep_an_owner(conn: Any, project_id: str) -> None:
+        """Inside the change's transaction: raising rolls it back."""
+        m = tables.memberships
+        owners = await conn.scalar(
+            sa.select(sa.func.count()).where(m.c.project_id == project_id, m.c.role == "owner")
+        )
+        if not owners:
+            raise LastOwner("a project needs at least one owner: make someone else an owner first")

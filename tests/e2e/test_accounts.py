@@ -212,3 +212,47 @@ async def test_secrets_never_stored_or_logged_in_clear(server_factory) -> None:
     assert secret[:20] not in log
     assert PASSWORD not in log
     assert "TOP-SECRET-PROMPT" not in log
+
+
+async def test_members_are_listed_and_a_project_always_keeps_an_owner(server_factory) -> None:
+    server = server_factory(roles="query")
+    async with httpx.AsyncClient(base_url=server.url) as alice, httpx.AsyncClient(base_url=server.url) as bob:
+        a = await sign_up(alice, "alice@example.com")
+        b = await sign_up(bob, "bob@example.com")
+        project = (await alice.post("/api/v1/projects", json={"name": "shared"})).json()["id"]
+        members = f"/api/v1/projects/{project}/members"
+
+        def listed(response: httpx.Response) -> list[tuple[str, str]]:
+            assert response.status_code == 200, response.text
+            return [(m["email"], m["role"]) for m in response.json()["members"]]
+
+        assert listed(await alice.get(members)) == [("alice@example.com", "owner")]
+        assert (await bob.get(members)).status_code == 403  # not shared with Bob yet
+        assert (await alice.post(members, json={"email": "bob@example.com"})).status_code == 201
+        assert listed(await bob.get(members)) == [
+            ("alice@example.com", "owner"),
+            ("bob@example.com", "member"),
+        ]
+        assert (
+            await bob.post(members, json={"email": "bob@example.com", "role": "owner"})
+        ).status_code == 403
+
+        # The last owner can neither leave nor be demoted; nothing changes when refused.
+        assert (await alice.delete(f"{members}/{a['id']}")).status_code == 409
+        demote = await alice.post(members, json={"email": "alice@example.com", "role": "member"})
+        assert demote.status_code == 409
+        assert "at least one owner" in demote.json()["message"]
+        assert listed(await alice.get(members)) == [
+            ("alice@example.com", "owner"),
+            ("bob@example.com", "member"),
+        ]
+
+        # With a second owner, the first may step down.
+        assert (
+            await alice.post(members, json={"email": "bob@example.com", "role": "owner"})
+        ).status_code == 201
+        assert (await alice.delete(f"{members}/{a['id']}")).status_code == 204
+        assert listed(await bob.get(members)) == [("bob@example.com", "owner")]
+        assert (await alice.get(members)).status_code == 403
+        assert (await bob.delete(f"{members}/{b['id']}")).status_code == 409
+        assert (await bob.delete(f"{members}/{a['id']}")).status_code == 404
