@@ -52,6 +52,10 @@ class KafkaSettings(_Section, frozen=True):
 class HttpSettings(_Section, frozen=True):
     host: Annotated[str, _doc("Address the HTTP server binds.")] = "127.0.0.1"
     port: Annotated[Port, _doc("Port the HTTP server binds (0 picks a free one).")] = 8000
+    loop: Annotated[
+        Literal["auto", "uvloop", "asyncio"],
+        _doc("Event loop: uvloop (auto picks it when installed, as the server extras do) or asyncio."),
+    ] = "auto"
 
 
 class DatabaseSettings(_Section, frozen=True):

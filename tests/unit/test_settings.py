@@ -137,3 +137,20 @@ def test_the_sdks_variables_are_not_the_servers_business() -> None:
         "LYNEX_DEBUG": "1",
     }
     assert load_settings(sdk) == Settings()
+
+
+def test_the_server_runs_on_uvloop_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvloop  # noqa: PLC0415
+
+    from core.cli import loop_factory  # noqa: PLC0415
+
+    assert load_settings({}).http.loop == "auto"
+    assert loop_factory("auto") is uvloop.new_event_loop
+    assert loop_factory("uvloop") is uvloop.new_event_loop
+    assert loop_factory("asyncio") is None
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # as if it were not installed
+    assert loop_factory("auto") is None
+    with pytest.raises(SettingsError, match="LYNEX_HTTP__LOOP"):
+        loop_factory("uvloop")
+    with pytest.raises(SettingsError, match="LYNEX_HTTP__LOOP"):
+        load_settings({"LYNEX_HTTP__LOOP": "trio"})
