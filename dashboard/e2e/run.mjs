@@ -8,7 +8,8 @@
  * A driver (tests/e2e/test_dashboard.py) talks to it over stdin/stdout, one JSON message per line prefixed
  * with "LYNEX_E2E ": this script announces the API key it created in the UI, the driver sends events over
  * HTTP with it and answers with what the UI must now show; it also signs up the second user the UI adds as a
- * member and checks that user's access after the add and the removal. Exit code 0 when every step passed.
+ * member and checks that user's access (events and the member list) after the add and the removal. Exit
+ * code 0 when every step passed.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -158,7 +159,9 @@ function expectedNetworkError(message) {
     (url.endsWith("/api/v1/auth/me") && text.includes("401")) ||
     (url.endsWith("/api/v1/auth/login") && text.includes("401")) ||
     (url.endsWith("/api/v1/auth/signup") && text.includes("422")) ||
-    (url.endsWith("/members") && text.includes("404"))
+    (url.endsWith("/members") && text.includes("404")) ||
+    // The last owner trying to leave: the server refuses, the section shows why.
+    (/\/members\/[^/]+$/.test(url) && text.includes("409"))
   );
 }
 
@@ -458,14 +461,21 @@ async function main() {
     check(checked.step === "revoke-checked" && checked.ok, `the driver saw the revoked key refused (${JSON.stringify(checked)})`);
   });
 
-  await step("members: an unknown email is refused on its field; add a second user, then remove them", async () => {
+  await step("members: the only owner cannot leave (409); an unknown email is refused; a member added stays listed after a reload", async () => {
     const invited = await ask({ step: "member", projectId });
     check(invited.step === "member-ready" && typeof invited.email === "string", `the driver signed up a second user (${JSON.stringify(invited)})`);
     const members = panel("Members");
     const you = members.locator(`tr[data-member-email="${EMAIL}"]`);
     await expectText(you.locator("th"), `${EMAIL} you`, "the signed-in user is listed");
     await expectText(you.locator("td").first(), "Owner", "the signed-in user's role");
-    check((await you.getByRole("button").count()) === 0, "no action on the signed-in user's own row");
+    check(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/.test(await textOf(you.locator("time"))), "the signed-in user's row says since when");
+    await members.getByText(/^You are the only owner/).waitFor();
+    await you.getByRole("button", { name: "Leave" }).click();
+    await you.getByRole("button", { name: "Leave project" }).click();
+    await expectText(members.getByRole("alert"), "a project needs at least one owner: make someone else an owner first", "the server's 409 for the last owner");
+    await shot("settings-member-last-owner");
+    await expectText(you.locator("td").first(), "Owner", "still the owner after the refusal");
+
     const email = members.getByLabel("Email", { exact: true });
     const add = members.getByRole("button", { name: "Add member" });
     await email.fill(`nobody-${Date.now().toString(36)}@example.com`);
@@ -478,13 +488,19 @@ async function main() {
     await members.getByRole("status").getByText(`${invited.email} is now a member of E2E Shop.`).waitFor();
     const row = members.locator(`tr[data-member-email="${invited.email}"]`);
     check((await row.getByLabel(`Role of ${invited.email}`).inputValue()) === "member", "the new member is listed with their role");
+    // The list comes from the server: a reload still shows them, after the owner.
+    await page.reload();
+    await row.waitFor();
+    check((await row.getByLabel(`Role of ${invited.email}`).inputValue()) === "member", "the new member is still listed after a reload");
+    const order = await members.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-member-email")));
+    check(JSON.stringify(order) === JSON.stringify([EMAIL, invited.email]), `owners first, then by join time: ${JSON.stringify(order)}`);
     await shot("settings-member-added");
     await page.getByRole("button", { name: "Switch to light theme" }).click();
     await eventually("html loses the dark class", async () => !(await page.evaluate(() => document.documentElement.classList.contains("dark"))));
     await shot("settings-member-added-light");
     await page.getByRole("button", { name: "Switch to dark theme" }).click();
-    const added = await ask({ step: "member-added", projectId });
-    check(added.step === "member-checked" && added.ok, `the second user can read the project (${JSON.stringify(added)})`);
+    const added = await ask({ step: "member-added", projectId, ownerEmail: EMAIL });
+    check(added.step === "member-checked" && added.ok, `the second user can read the project and its members (${JSON.stringify(added)})`);
     await row.getByRole("button", { name: "Remove" }).click();
     await row.getByRole("button", { name: "Remove member" }).click();
     await row.waitFor({ state: "detached" });

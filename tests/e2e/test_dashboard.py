@@ -4,9 +4,10 @@
 and a key in the UI and tells this test the key. The test sends events over HTTP with it (the same way an
 SDK does), waits until the read API shows them, and answers with what the UI must display; the browser
 then checks the stat panels, charts, explorer filters, an opened event, the key's usage and a
-revocation. For the members section the test signs up a second user over HTTP; the browser adds them to
-the project and removes them, and the test checks each time what that user may read. Screenshots of
-every page land in the folder printed at the start.
+revocation. For the members section the test signs up a second user over HTTP; the browser is refused
+leaving as the only owner (409), adds that user (still listed after a reload) and removes them, and the
+test checks each time what that user may read. Screenshots of every page land in the folder printed at
+the start.
 """
 
 from __future__ import annotations
@@ -217,11 +218,18 @@ class _SecondUser:
         return self.email
 
     def access(self, project_id: str) -> dict[str, Any]:
-        """The role this user sees for the project (None when not a member) and whether its events read."""
+        """The role this user sees for the project (None when not a member), whether its events read, and
+        the member list as this user gets it (the status code when refused)."""
         projects = self.client.get("/api/v1/projects").json()["projects"]
         role = next((p["role"] for p in projects if p["id"] == project_id), None)
         events = self.client.get("/api/v1/events", params={"project_id": project_id})
-        return {"role": role, "events": events.status_code}
+        listed = self.client.get(f"/api/v1/projects/{project_id}/members")
+        members = (
+            [(m["email"], m["role"]) for m in listed.json()["members"]]
+            if listed.status_code == 200
+            else listed.status_code
+        )
+        return {"role": role, "events": events.status_code, "members": members}
 
     def close(self) -> None:
         self.client.close()
@@ -276,7 +284,10 @@ def test_dashboard_in_chromium(server_factory: Any, built_dashboard: Path, scree
             message = json.loads(line[len(PROTOCOL) :])
             if message["step"] == "key":
                 secret = message["secret"]
-                reply = {"step": "sent", "expect": _send_and_wait(server, secret, message["projectId"])}
+                reply: dict[str, Any] = {
+                    "step": "sent",
+                    "expect": _send_and_wait(server, secret, message["projectId"]),
+                }
             elif message["step"] == "revoked":
                 reply = {"step": "revoke-checked", "ok": _revoked_key_refused(server, secret)}
             elif message["step"] == "member":
@@ -284,9 +295,13 @@ def test_dashboard_in_chromium(server_factory: Any, built_dashboard: Path, scree
             elif message["step"] in ("member-added", "member-removed"):
                 seen = second.access(message["projectId"])
                 wanted = (
-                    {"role": "member", "events": 200}
+                    {
+                        "role": "member",
+                        "events": 200,
+                        "members": [(message["ownerEmail"], "owner"), (second.email, "member")],
+                    }
                     if message["step"] == "member-added"
-                    else {"role": None, "events": 403}
+                    else {"role": None, "events": 403, "members": 403}
                 )
                 reply = {"step": "member-checked", "ok": seen == wanted, "seen": seen}
             else:

@@ -18,9 +18,11 @@ export interface Project {
 export const MEMBER_ROLES = ["member", "owner"] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
 
-/** A project member as the dashboard knows it: the user the server returned, with the role it was given. */
+/** A member of a project, as `GET …/projects/{id}/members` lists them. */
 export interface Member extends User {
   role: MemberRole;
+  /** When they joined the project or last had their role changed (the server re-adds them), ISO 8601. */
+  since: string;
 }
 
 export interface Me {

@@ -3,11 +3,10 @@ import { ApiError } from "../../lib/api-client";
 import { UNKNOWN_EMAIL, checkMemberEmail, memberFieldErrors } from "./member-form";
 
 describe("checkMemberEmail", () => {
-  it("asks for an email, refuses the user's own, accepts anyone else", () => {
-    expect(checkMemberEmail("  ", "dev@example.com")).toMatch(/Enter the email/);
-    expect(checkMemberEmail(" DEV@example.com ", "dev@example.com")).toMatch(/your own account/);
-    expect(checkMemberEmail("ana@example.com", "dev@example.com")).toBeNull();
-    expect(checkMemberEmail("ana@example.com", undefined)).toBeNull();
+  it("asks for an email, and leaves the rest to the server (your own email included)", () => {
+    expect(checkMemberEmail("  ")).toMatch(/Enter the email/);
+    expect(checkMemberEmail("ana@example.com")).toBeNull();
+    expect(checkMemberEmail(" dev@example.com ")).toBeNull();
   });
 });
 
@@ -24,10 +23,11 @@ describe("memberFieldErrors", () => {
     expect(memberFieldErrors(email)).toEqual({ fields: { email: "too long" }, other: null });
   });
 
-  it("leaves everything else to the form: a 422 on the body, a 403, a network failure", () => {
+  it("leaves everything else to the form: a 422 on the body, a 403, the last owner's 409, a network failure", () => {
     for (const error of [
       new ApiError(422, "invalid_parameter", "body: Object missing required field `email`", null, "body"),
       new ApiError(403, "forbidden", "only the project's owner may do this"),
+      new ApiError(409, "conflict", "a project needs at least one owner: make someone else an owner first"),
       new ApiError(0, "network", "Cannot reach the Lynex server."),
       new Error("boom"),
     ]) {

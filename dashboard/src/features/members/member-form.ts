@@ -6,17 +6,15 @@ export type MemberFieldErrors = Partial<Record<MemberField, string>>;
 
 export const UNKNOWN_EMAIL = "No Lynex account uses this email. They need to sign up first, then you can add them.";
 
-/** Problems found before sending: an empty email, or the signed-in user's own (re-adding yourself changes your role). */
-export function checkMemberEmail(email: string, ownEmail: string | undefined): string | null {
-  const trimmed = email.trim();
-  if (!trimmed) return "Enter the email of their Lynex account.";
-  if (ownEmail && trimmed.toLowerCase() === ownEmail.trim().toLowerCase()) return "That is your own account: you are already in this project.";
-  return null;
+/** A problem found before sending: an empty email. (Your own email is fine: it changes your role, and the server keeps an owner.) */
+export function checkMemberEmail(email: string): string | null {
+  return email.trim() ? null : "Enter the email of their Lynex account.";
 }
 
 /**
  * Splits a refusal of `POST …/members` into field errors and the rest. A 422 names its field in
- * `parameter` (`$.email`, `$.role`, or `body`); the endpoint's only 404 is an email with no account.
+ * `parameter` (`$.email`, `$.role`, or `body`); the endpoint's only 404 is an email with no account. A 409
+ * (demoting the last owner) concerns the pair, not one field: the form shows it above.
  */
 export function memberFieldErrors(error: unknown): { fields: MemberFieldErrors; other: unknown } {
   if (!(error instanceof ApiError)) return { fields: {}, other: error };

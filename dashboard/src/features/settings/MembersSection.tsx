@@ -1,13 +1,18 @@
-/** Members of the current project: owners add people by email, change their role and remove them. */
+/**
+ * Members of the current project, as the server lists them: owners add people by email, change roles and
+ * remove them, and may step down or leave themselves while another owner remains (the server says 409 if not).
+ */
 import { useState, type FormEvent } from "react";
+import { useNavigate } from "react-router";
 import { ConfirmButton } from "../../components/ui/ConfirmButton";
 import { Button } from "../../components/ui/Button";
 import { SelectField, TextField, controlClass } from "../../components/ui/fields";
 import { Panel } from "../../components/ui/Panel";
-import { FormError } from "../../components/ui/States";
+import { ErrorState, FormError, LoadingState } from "../../components/ui/States";
+import { formatDateTime, formatTimestamp } from "../../lib/format";
 import { MEMBER_ROLES, type Member, type MemberRole, type Project } from "../../types/api";
 import { useMe } from "../auth/api";
-import { useAddMember, useKnownMembers, useRemoveMember } from "../members/api";
+import { useAddMember, useMembers, useRemoveMember, type AddedMember } from "../members/api";
 import { checkMemberEmail, memberFieldErrors } from "../members/member-form";
 
 const ROLE_LABEL: Record<MemberRole, string> = { member: "Member", owner: "Owner" };
@@ -16,18 +21,20 @@ function roleLabel(role: string): string {
   return role in ROLE_LABEL ? ROLE_LABEL[role as MemberRole] : role;
 }
 
-function AddMemberForm({ project, ownEmail }: { project: Project; ownEmail: string | undefined }) {
+/** `onSubmit` lets the section clear a refusal of an earlier action in the list. */
+function AddMemberForm({ project, onSubmit }: { project: Project; onSubmit: () => void }) {
   const add = useAddMember(project.id);
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<MemberRole>("member");
   const [problem, setProblem] = useState<string | null>(null);
-  const [added, setAdded] = useState<Member | null>(null);
+  const [added, setAdded] = useState<AddedMember | null>(null);
   const server = memberFieldErrors(add.error);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setAdded(null);
-    const found = checkMemberEmail(email, ownEmail);
+    onSubmit();
+    const found = checkMemberEmail(email);
     setProblem(found);
     if (found) return add.reset();
     add.mutate(
@@ -67,22 +74,22 @@ function AddMemberForm({ project, ownEmail }: { project: Project; ownEmail: stri
           />
         </div>
         <div className="w-32">
-            <SelectField
-              label="Role"
-              name="memberRole"
-              value={role}
-              onChange={(e) => {
-                setRole(e.target.value as MemberRole);
-                edited();
-              }}
-              error={server.fields.role}
-            >
-              {MEMBER_ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {ROLE_LABEL[r]}
-                </option>
-              ))}
-            </SelectField>
+          <SelectField
+            label="Role"
+            name="memberRole"
+            value={role}
+            onChange={(e) => {
+              setRole(e.target.value as MemberRole);
+              edited();
+            }}
+            error={server.fields.role}
+          >
+            {MEMBER_ROLES.map((r) => (
+              <option key={r} value={r}>
+                {ROLE_LABEL[r]}
+              </option>
+            ))}
+          </SelectField>
         </div>
         {/* Aligned with the controls, below their labels. */}
         <Button type="submit" variant="primary" className="mt-5" busy={add.isPending} disabled={!email.trim()}>
@@ -100,23 +107,114 @@ function AddMemberForm({ project, ownEmail }: { project: Project; ownEmail: stri
   );
 }
 
-export function MembersSection({ project }: { project: Project }) {
-  const me = useMe();
-  const known = useKnownMembers(project.id);
-  const changeRole = useAddMember(project.id);
-  const remove = useRemoveMember(project.id);
-  const owner = project.role === "owner";
-  const user = me.data?.user;
-  const others = known.filter((m) => m.id !== user?.id);
+interface RowActions {
+  owner: boolean;
+  setRole: (member: Member, role: MemberRole) => void;
+  remove: (member: Member) => void;
+  /** The role a pending change is setting, for the row it concerns. */
+  pendingRole: { email: string; role: MemberRole } | undefined;
+  removing: string | undefined;
+}
+
+function MemberRow({ member: m, you, project, actions }: { member: Member; you: boolean; project: Project; actions: RowActions }) {
+  const pending = actions.pendingRole?.email === m.email ? actions.pendingRole.role : undefined;
+  let role;
+  if (actions.owner && !you)
+    role = (
+      // The wrapper sets the width: the control class is w-full.
+      <div className="w-32">
+        <select
+          className={controlClass}
+          aria-label={`Role of ${m.email}`}
+          value={pending ?? m.role}
+          disabled={actions.pendingRole !== undefined}
+          onChange={(e) => actions.setRole(m, e.target.value as MemberRole)}
+        >
+          {MEMBER_ROLES.map((r) => (
+            <option key={r} value={r}>
+              {ROLE_LABEL[r]}
+            </option>
+          ))}
+        </select>
+      </div>
+    );
+  else role = roleLabel(m.role);
 
   return (
-    <Panel title="Members" hint={project.name}>
-      {owner ? (
-        <AddMemberForm project={project} ownEmail={user?.email} />
-      ) : (
-        <p className="mb-3 text-sm text-muted">Only the project's owners can add or remove members.</p>
-      )}
-      <FormError error={changeRole.error ?? remove.error} />
+    <tr className="border-b border-line/60 last:border-0" data-member-email={m.email}>
+      <th scope="row" className="py-1.5 pr-3 text-left font-normal">
+        {m.email}
+        {you && (
+          <>
+            {" "}
+            <span className="ml-1 rounded bg-accent/15 px-1.5 py-0.5 text-xs text-accent">you</span>
+          </>
+        )}
+      </th>
+      <td className="py-1.5 pr-3">{role}</td>
+      <td className="py-1.5 pr-3 tabular-nums">
+        <time dateTime={m.since} title={formatTimestamp(m.since)}>
+          {formatDateTime(m.since)}
+        </time>
+      </td>
+      <td className="py-1.5 text-right">
+        {actions.owner && (
+          <span className="inline-flex flex-wrap justify-end gap-2">
+            {/* Your own role changes behind a confirm: once a member, you cannot undo it yourself. */}
+            {you && m.role === "owner" && (
+              <ConfirmButton
+                label="Step down"
+                confirmLabel="Become a member"
+                question={`Step down to member of ${project.name}? Only owners can manage members.`}
+                busy={pending === "member"}
+                onConfirm={() => actions.setRole(m, "member")}
+              />
+            )}
+            <ConfirmButton
+              label={you ? "Leave" : "Remove"}
+              confirmLabel={you ? "Leave project" : "Remove member"}
+              question={you ? `Leave ${project.name}? You lose access at once.` : `Remove ${m.email} from ${project.name}? They lose access at once.`}
+              busy={actions.removing === m.id}
+              onConfirm={() => actions.remove(m)}
+            />
+          </span>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+export function MembersSection({ project }: { project: Project }) {
+  const me = useMe();
+  const navigate = useNavigate();
+  const members = useMembers(project.id);
+  const changeRole = useAddMember(project.id);
+  // Once you have left, this project's pages refuse you: go to the projects you still have.
+  const remove = useRemoveMember(project.id, { onLeft: () => void navigate("/", { replace: true }) });
+  const owner = project.role === "owner";
+  const you = me.data?.user.id;
+  const soleOwner = owner && members.data?.filter((m) => m.role === "owner").length === 1;
+
+  // One refusal shown at a time: starting an action clears the other's.
+  const actions: RowActions = {
+    owner,
+    setRole: (m, role) => {
+      remove.reset();
+      changeRole.mutate({ email: m.email, role });
+    },
+    remove: (m) => {
+      changeRole.reset();
+      remove.mutate(m.id);
+    },
+    pendingRole: changeRole.isPending ? changeRole.variables : undefined,
+    removing: remove.isPending ? remove.variables : undefined,
+  };
+
+  let list;
+  if (members.isPending) list = <LoadingState label="Loading members…" />;
+  else if (members.error) list = <ErrorState error={members.error} onRetry={() => void members.refetch()} />;
+  else
+    list = (
       <div className="overflow-x-auto">
         <table className="w-full text-sm">
           <caption className="sr-only">Members of {project.name}</caption>
@@ -124,63 +222,35 @@ export function MembersSection({ project }: { project: Project }) {
             <tr className="border-b border-line">
               <th scope="col" className="py-1.5 pr-3 font-medium">Email</th>
               <th scope="col" className="py-1.5 pr-3 font-medium">Role</th>
+              <th scope="col" className="py-1.5 pr-3 font-medium">Since</th>
               <th scope="col" className="py-1.5 font-medium"><span className="sr-only">Actions</span></th>
             </tr>
           </thead>
           <tbody>
-            {user && (
-              <tr className="border-b border-line/60 last:border-0" data-member-email={user.email}>
-                <th scope="row" className="py-1.5 pr-3 text-left font-normal">
-                  {user.email} <span className="ml-1 rounded bg-accent/15 px-1.5 py-0.5 text-xs text-accent">you</span>
-                </th>
-                <td className="py-1.5 pr-3">{roleLabel(project.role)}</td>
-                <td className="py-1.5" />
-              </tr>
-            )}
-            {others.map((m) => (
-              <tr key={m.id} className="border-b border-line/60 last:border-0" data-member-email={m.email}>
-                <th scope="row" className="py-1.5 pr-3 text-left font-normal">{m.email}</th>
-                <td className="py-1.5 pr-3">
-                  {owner ? (
-                    // The wrapper sets the width: the control class is w-full.
-                    <div className="w-32">
-                      <select
-                        className={controlClass}
-                        aria-label={`Role of ${m.email}`}
-                        value={m.role}
-                        disabled={changeRole.isPending}
-                        onChange={(e) => changeRole.mutate({ email: m.email, role: e.target.value as MemberRole })}
-                      >
-                        {MEMBER_ROLES.map((r) => (
-                          <option key={r} value={r}>
-                            {ROLE_LABEL[r]}
-                          </option>
-                        ))}
-                      </select>
-                    </div>
-                  ) : (
-                    roleLabel(m.role)
-                  )}
-                </td>
-                <td className="py-1.5 text-right">
-                  {owner && (
-                    <ConfirmButton
-                      label="Remove"
-                      confirmLabel="Remove member"
-                      question={`Remove ${m.email} from ${project.name}? They lose access at once.`}
-                      busy={remove.isPending && remove.variables === m.id}
-                      onConfirm={() => remove.mutate(m.id)}
-                    />
-                  )}
-                </td>
-              </tr>
+            {members.data.map((m) => (
+              <MemberRow key={m.id} member={m} you={m.id === you} project={project} actions={actions} />
             ))}
           </tbody>
         </table>
       </div>
-      <p className="mt-2 text-xs text-muted">
-        Lynex cannot list a project's other members yet: this shows you and the people added or changed here since the page was loaded.
-      </p>
+    );
+
+  return (
+    <Panel title="Members" hint={project.name}>
+      {owner ? (
+        <AddMemberForm
+          project={project}
+          onSubmit={() => {
+            changeRole.reset();
+            remove.reset();
+          }}
+        />
+      ) : (
+        <p className="mb-3 text-sm text-muted">Only the project's owners can add or remove members.</p>
+      )}
+      <FormError error={changeRole.error ?? remove.error} />
+      {list}
+      {soleOwner && <p className="mt-2 text-xs text-muted">You are the only owner. A project always keeps one: to step down or leave, make someone else an owner first.</p>}
     </Panel>
   );
 }
