@@ -136,6 +136,7 @@ def build_management_routes(
     return [
         *_auth_routes(auth, accounts, throttle, session_ttl_s, secure_cookies),
         *_project_routes(auth, accounts, control),
+        *_member_routes(auth, accounts),
     ]
 
 
@@ -277,6 +278,68 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         await _guarded(accounts.delete_project(project_id))
 
     @get(
+        "/api/v1/projects/{project_id:str}/keys",
+        tags=["keys"],
+        summary="API keys with usage",
+        dependencies=principal,
+    )
+    async def list_keys(
+        principal: NamedDependency[Principal], project_id: Annotated[str, PathParameter()]
+    ) -> KeyList:
+        principal.require(project_id)
+        return KeyList([_key_out(k) for k in await _guarded(control.list_keys(project_id))])
+
+    @post(
+        "/api/v1/projects/{project_id:str}/keys",
+        status_code=201,
+        tags=["keys"],
+        summary="Create a key; the secret is in this response only",
+        dependencies=principal,
+    )
+    async def create_key(
+        principal: NamedDependency[Principal],
+        project_id: Annotated[str, PathParameter()],
+        request: Request[Any, Any, Any],
+    ) -> CreatedKey:
+        principal.require_user()
+        principal.require(project_id)
+        body: NameBody = await _body(request, NameBody)
+        key, secret = await _guarded(control.create_key(project_id, body.name))
+        return CreatedKey(key=_key_out(key), secret=secret)
+
+    @delete(
+        "/api/v1/projects/{project_id:str}/keys/{key_id:str}",
+        status_code=204,
+        tags=["keys"],
+        summary="Revoke a key (owner): refused by the gateway within the key-cache TTL",
+        dependencies=principal,
+    )
+    async def revoke_key(
+        principal: NamedDependency[Principal],
+        project_id: Annotated[str, PathParameter()],
+        key_id: Annotated[str, PathParameter()],
+    ) -> None:
+        principal.require_owner(project_id)
+        keys = {k.id for k in await _guarded(control.list_keys(project_id))}
+        if key_id not in keys:
+            raise NotFound("no such key in this project")
+        await _guarded(control.revoke_key(key_id))
+
+    return [
+        list_projects,
+        create_project,
+        rename_project,
+        delete_project,
+        list_keys,
+        create_key,
+        revoke_key,
+    ]
+
+
+def _member_routes(auth: QueryAuth, accounts: Accounts) -> list[object]:
+    principal = {"principal": Provide(auth.principal)}
+
+    @get(
         "/api/v1/projects/{project_id:str}/members",
         tags=["projects"],
         summary="Who the project is shared with (any member)",
@@ -332,63 +395,4 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         if not removed:
             raise NotFound("no such member")
 
-    @get(
-        "/api/v1/projects/{project_id:str}/keys",
-        tags=["keys"],
-        summary="API keys with usage",
-        dependencies=principal,
-    )
-    async def list_keys(
-        principal: NamedDependency[Principal], project_id: Annotated[str, PathParameter()]
-    ) -> KeyList:
-        principal.require(project_id)
-        return KeyList([_key_out(k) for k in await _guarded(control.list_keys(project_id))])
-
-    @post(
-        "/api/v1/projects/{project_id:str}/keys",
-        status_code=201,
-        tags=["keys"],
-        summary="Create a key; the secret is in this response only",
-        dependencies=principal,
-    )
-    async def create_key(
-        principal: NamedDependency[Principal],
-        project_id: Annotated[str, PathParameter()],
-        request: Request[Any, Any, Any],
-    ) -> CreatedKey:
-        principal.require_user()
-        principal.require(project_id)
-        body: NameBody = await _body(request, NameBody)
-        key, secret = await _guarded(control.create_key(project_id, body.name))
-        return CreatedKey(key=_key_out(key), secret=secret)
-
-    @delete(
-        "/api/v1/projects/{project_id:str}/keys/{key_id:str}",
-        status_code=204,
-        tags=["keys"],
-        summary="Revoke a key (owner): refused by the gateway within the key-cache TTL",
-        dependencies=principal,
-    )
-    async def revoke_key(
-        principal: NamedDependency[Principal],
-        project_id: Annotated[str, PathParameter()],
-        key_id: Annotated[str, PathParameter()],
-    ) -> None:
-        principal.require_owner(project_id)
-        keys = {k.id for k in await _guarded(control.list_keys(project_id))}
-        if key_id not in keys:
-            raise NotFound("no such key in this project")
-        await _guarded(control.revoke_key(key_id))
-
-    return [
-        list_projects,
-        create_project,
-        rename_project,
-        delete_project,
-        list_members,
-        add_member,
-        remove_member,
-        list_keys,
-        create_key,
-        revoke_key,
-    ]
+    return [list_members, add_member, remove_member]

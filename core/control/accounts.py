@@ -215,10 +215,12 @@ class Accounts:
             row = (await conn.execute(sa.select(u).where(u.c.email == normalize_email(email)))).first()
             if row is None:
                 return None
-            await conn.execute(m.delete().where(m.c.project_id == project_id, m.c.user_id == row.id))
-            await conn.execute(
-                m.insert().values(project_id=project_id, user_id=row.id, role=role, created_at=_now())
-            )
+            mine = (m.c.project_id == project_id) & (m.c.user_id == row.id)
+            changed = await conn.execute(m.update().where(mine).values(role=role))
+            if not changed.rowcount:  # not a member yet; a role change keeps the date they joined
+                await conn.execute(
+                    m.insert().values(project_id=project_id, user_id=row.id, role=role, created_at=_now())
+                )
             await self._keep_an_owner(conn, project_id)
         return User(id=row.id, email=row.email, created_at=_aware(row.created_at))
 

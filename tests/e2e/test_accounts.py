@@ -247,10 +247,12 @@ async def test_members_are_listed_and_a_project_always_keeps_an_owner(server_fac
             ("bob@example.com", "member"),
         ]
 
-        # With a second owner, the first may step down.
-        assert (
-            await alice.post(members, json={"email": "bob@example.com", "role": "owner"})
-        ).status_code == 201
+        # With a second owner, the first may step down. A role change keeps the date Bob joined.
+        joined = {m["email"]: m["since"] for m in (await alice.get(members)).json()["members"]}
+        promote = await alice.post(members, json={"email": "bob@example.com", "role": "owner"})
+        assert promote.status_code == 201
+        after = {m["email"]: m["since"] for m in (await alice.get(members)).json()["members"]}
+        assert after["bob@example.com"] == joined["bob@example.com"]
         assert (await alice.delete(f"{members}/{a['id']}")).status_code == 204
         assert listed(await bob.get(members)) == [("bob@example.com", "owner")]
         assert (await alice.get(members)).status_code == 403
