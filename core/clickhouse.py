@@ -50,8 +50,12 @@ class ClickHouse:
         with self._lock:
             return getattr(self._connect(), method)(*args, **kwargs)
 
-    async def query(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        result = await asyncio.to_thread(self._call, "query", sql, parameters=parameters or {})
+    async def query(
+        self, sql: str, parameters: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        result = await asyncio.to_thread(
+            self._call, "query", sql, parameters=parameters or {}, settings=settings or {}
+        )
         return list(result.result_rows)
 
     async def query_dicts(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from contracts.enriched import COLUMNS, EnrichedEvent, decode_enriched
 from core.clickhouse import TRANSIENT_ERRORS, ClickHouse
 from core.metrics import StreamsMetrics
 from core.settings import KafkaSettings
-from streams.batcher import Batch, to_columns, unique_rows
+from streams.batcher import Batch, to_columns, unique_rows, uuid_array_sql
 from streams.dlq import DeadLetters
 
 log = logging.getLogger(__name__)
@@ -197,16 +197,25 @@ class ClickHouseSink:
             by_project.setdefault(row.project_id, []).append(row)
         stored: set[str] = set()
         for project_id, group in by_project.items():
-            found = await self.clickhouse.query(
-                "SELECT toString(event_id) FROM events WHERE project_id = {p:String}"
+            ids = [r.event_id for r in group]
+            parameters: dict[str, Any] = {
+                "p": project_id,
+                "lo": min(r.timestamp for r in group),
+                "hi": max(r.timestamp for r in group),
+            }
+            in_ids = uuid_array_sql(ids)
+            if in_ids is None:  # an id that is not a canonical UUID text: let the client bind them
+                in_ids = "{ids:Array(UUID)}"
+                parameters["ids"] = ids
+            # S608: in_ids is canonical UUID texts only (checked), or the name of a bound parameter.
+            sql = (
+                "SELECT toString(event_id) FROM events WHERE project_id = {p:String}"  # noqa: S608
                 " AND timestamp BETWEEN {lo:DateTime64(3, 'UTC')} AND {hi:DateTime64(3, 'UTC')}"
-                " AND event_id IN {ids:Array(UUID)}",
-                {
-                    "p": project_id,
-                    "lo": min(r.timestamp for r in group),
-                    "hi": max(r.timestamp for r in group),
-                    "ids": [r.event_id for r in group],
-                },
+                f" AND event_id IN {in_ids}"
+            )
+            # The ids are in the text: allow it past the default max_query_size (256 KiB).
+            found = await self.clickhouse.query(
+                sql, parameters, settings={"max_query_size": max(len(sql) + 4096, 262_144)}
             )
             stored.update(row[0] for row in found)
         return stored

@@ -7,6 +7,7 @@ import random
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -150,9 +151,9 @@ class FlakyClickHouse(ClickHouse):
     down = False
     failures = 0
 
-    async def query(self, sql, parameters=None):  # type: ignore[no-untyped-def,override]
+    async def query(self, sql, parameters=None, settings=None):  # type: ignore[no-untyped-def,override]
         self._fail()
-        return await super().query(sql, parameters)
+        return await super().query(sql, parameters, settings)
 
     async def insert_columns(self, table, columns, column_names, settings=None):  # type: ignore[no-untyped-def,override]
         self._fail()
@@ -224,6 +225,59 @@ async def test_clickhouse_outage_loses_nothing_and_sends_nothing_to_dlq(
     assert registry.get_sample_value("lynex_streams_sink_insert_retries_total") >= 1
     assert registry.get_sample_value("lynex_streams_dead_lettered_records_total", {"stage": "sink"}) is None
     assert await read_records(kafka_bootstrap, topics.dlq, min_records=1, timeout=2) == []
+
+
+async def test_sink_drops_ids_already_stored_from_later_records(tmp_path: Path, kafka_bootstrap: str) -> None:
+    """A client re-sending stored events (new offsets, so a new insert token): only the check stops them."""
+    settings = load_settings(
+        {"LYNEX_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap, "LYNEX_KAFKA__TOPIC_PARTITIONS": "1"}
+    )
+    topics = Topics.with_prefix(new_prefix())
+    await ensure_topics(settings.kafka, topics)
+    clickhouse = ClickHouse(f"chdb://{tmp_path / 'ch'}")
+    await migrate_clickhouse(clickhouse, 90)
+    registry = CollectorRegistry()
+    producer = create_producer(settings.kafka, "test")
+    await producer.start()
+    sink = ClickHouseSink(
+        settings=settings.kafka,
+        topic=topics.enriched,
+        group_id=f"{topics.raw}-sink",
+        clickhouse=clickhouse,
+        dead_letters=DeadLetters(producer, topics.dlq),
+        metrics=StreamsMetrics(registry),
+        max_age_s=0.2,
+    )
+    # Client timestamps, as the SDKs send: an event without one gets each receive time as its own.
+    sent = [{**llm_event(i), "timestamp": _now().isoformat()} for i in range(300)]
+    decoded = decode_events(encode({"events": sent}))
+    assert isinstance(decoded, tuple)
+    events = decoded[0]
+
+    async def produce(batch: list[Any]) -> None:
+        raw = RawEnvelope(project_id="p", key_id="k", received_at=_now(), events=batch)
+        enriched, _ = enrich_envelope(raw, load_price_table(), 90)
+        await (await producer.send(topics.enriched, encode(enriched), key=b"p"))
+
+    def inserted() -> float | None:
+        return registry.get_sample_value("lynex_streams_sink_rows_inserted_total")
+
+    task = asyncio.create_task(sink.run())
+    try:
+        await produce(events[:200])
+        await _wait(lambda: inserted() == 200)
+        # Stored ones from the start, the middle and the end of the first batch, among new ones.
+        await produce(events[:50] + events[200:250] + events[120:180] + events[250:] + events[199:200])
+        await _wait(lambda: registry.get_sample_value("lynex_streams_sink_duplicates_dropped_total") == 111)
+    finally:
+        await sink.stop()
+        await task
+        await producer.stop()
+    rows = await clickhouse.query("SELECT toString(event_id), count() FROM events GROUP BY event_id")
+    clickhouse.close()
+    assert inserted() == 300
+    assert sorted(r[0] for r in rows) == sorted(str(e.event_id) for e in events)
+    assert {r[1] for r in rows} == {1}
 
 
 def _now():  # type: ignore[no-untyped-def]

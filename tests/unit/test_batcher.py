@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from contracts.enriched import COLUMNS, EnrichedEvent
-from streams.batcher import Batch, to_columns, unique_rows
+from streams.batcher import Batch, to_columns, unique_rows, uuid_array_sql
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -68,3 +68,15 @@ def test_to_columns_follows_column_order() -> None:
     assert len(columns) == len(COLUMNS)
     assert columns[COLUMNS.index("event_id")] == ["a", "b"]
     assert columns[COLUMNS.index("input_tokens")] == [1, 1]
+
+
+def test_uuid_array_sql_only_for_canonical_uuid_texts() -> None:
+    a, b = "0b7e5f2e-6a1c-4d3e-9f00-1234567890ab", "ffffffff-0000-4000-8000-000000000000"
+    assert uuid_array_sql([a, b]) == f"splitByChar(',', '{a},{b}')"
+    # Anything else is bound as a parameter by the caller: never put in the SQL text.
+    assert uuid_array_sql([]) is None
+    assert uuid_array_sql([a, a.upper()]) is None
+    assert uuid_array_sql([a, "x' OR 1=1 --"]) is None
+    assert uuid_array_sql([a, f"{b},{a}"]) is None
+    assert uuid_array_sql([a + "0"]) is None
+    assert uuid_array_sql([a, b + "\n"]) is None
