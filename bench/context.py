@@ -16,8 +16,9 @@ from typing import Any
 
 from bench import profiling
 from bench.profiling import Profile
-from bench.services import REPO, Broker
+from bench.services import Broker
 from bench.stats import CpuMeter
+from tests.support.services import REPO
 
 
 @dataclass

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import random
 import sys
 import time
@@ -20,9 +18,10 @@ from urllib.parse import quote
 
 import msgspec
 
+from bench.driver import run_driver
 from bench.httpclient import Connection, build_request, host_port
 from bench.payloads import llm_call
-from bench.stats import run_fast, summarize_ms
+from bench.stats import summarize_ms
 
 PROBE_MODEL = "bench-probe"
 
@@ -143,12 +142,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=30)
     parser.add_argument("--poll-ms", type=float, default=50)
     parser.add_argument("--drain", type=float, default=20, help="seconds to wait for the last probes")
-    parser.add_argument("--cpu", type=int, default=None)
-    args = parser.parse_args()
-    if args.cpu is not None:
-        os.sched_setaffinity(0, {args.cpu})
-    print(json.dumps(run_fast(_run(args))), flush=True)
-    return 0
+    return run_driver(parser, _run)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,11 @@ from typing import Any
 
 from bench.context import BenchContext, measure_child, run_async
 from bench.payloads import event_bodies, event_size
-from bench.services import LynexServer, Process, free_port, new_api_key, wait_http_ok
+from bench.services import LynexServer, new_api_key, wait_http_ok
 from contracts.topics import Topics
 from core.kafka import ensure_topics
 from core.settings import KafkaSettings
+from tests.support.services import ChildProcess, free_port
 
 # (name, events per request, distinct bodies, concurrency)
 SHAPES = (("batch", 100, 64, 16), ("single", 1, 4000, 32))
@@ -39,12 +40,9 @@ def _write_bodies(ctx: BenchContext) -> dict[str, tuple[Path, int]]:
     return out
 
 
-def _loadgen(
-    ctx: BenchContext, url: str, bodies: Path, per_request: int, concurrency: int, api_key: str | None
-) -> list[str]:
-    args = [
-        "--url",
-        url,
+def _closed_loop(ctx: BenchContext, bodies: Path, per_request: int, concurrency: int) -> list[str]:
+    """The arguments bench.loadgen and bench.limit_produce share: the same bodies, load and window."""
+    return [
         "--bodies",
         str(bodies),
         "--concurrency",
@@ -56,6 +54,12 @@ def _loadgen(
         "--events-per-request",
         str(per_request),
     ]
+
+
+def _loadgen(
+    ctx: BenchContext, url: str, bodies: Path, per_request: int, concurrency: int, api_key: str | None
+) -> list[str]:
+    args = ["--url", url, *_closed_loop(ctx, bodies, per_request, concurrency)]
     if api_key:
         args += ["--header", f"X-API-Key: {api_key}"]
     return ctx.python("bench.loadgen", *args)
@@ -89,16 +93,7 @@ def _measure_limit(
         ctx.broker.bootstrap,
         "--topic",
         topic,
-        "--bodies",
-        str(bodies[name][0]),
-        "--concurrency",
-        str(concurrency),
-        "--warmup",
-        str(ctx.warmup_s),
-        "--duration",
-        str(ctx.duration_s),
-        "--events-per-request",
-        str(per_request),
+        *_closed_loop(ctx, bodies[name][0], per_request, concurrency),
     )
     # The limit loop is the "server" here: it runs on the server's core.
     r = measure_child(
@@ -130,9 +125,9 @@ def _say(label: str, r: dict[str, Any]) -> None:
     )
 
 
-def _start_peer(ctx: BenchContext, topic: str, api_key: str) -> tuple[Process, int]:
+def _start_peer(ctx: BenchContext, topic: str, api_key: str) -> tuple[ChildProcess, int]:
     port = free_port()
-    peer = Process(
+    peer = ChildProcess(
         "peer",
         ctx.python(
             "uvicorn",
@@ -181,7 +176,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
         _measure_limit(ctx, limit_topics.raw, shape, bodies)
 
     trivial_port = free_port()
-    trivial = Process(
+    trivial = ChildProcess(
         "trivial",
         ctx.python("bench.trivial_server", "--port", str(trivial_port)),
         ctx.work / "trivial.log",
@@ -197,7 +192,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
         extra_env={"LYNEX_GATEWAY__RATE_LIMIT_PER_S": "0"},
     )
     peer_key = new_api_key()
-    peer: Process | None = None
+    peer: ChildProcess | None = None
     try:
         wait_http_ok(f"http://127.0.0.1:{trivial_port}/", trivial)
         server.start()

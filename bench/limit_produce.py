@@ -11,14 +11,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
-import os
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.stats import run_fast, summarize_ms
+from bench.driver import Window, run_driver
+from bench.stats import summarize_ms
 from contracts.codec import decode_events, encode
 from contracts.events import RawEnvelope
 from core.kafka import create_producer
@@ -32,14 +31,10 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
     key = b"bench"
     latencies: list[float] = []
     clock = time.perf_counter
-    measure_from = clock() + args.warmup
-    measure_until = measure_from + args.duration
-    announced = False
-    cpu_at_start = 0.0
+    window = Window(args.warmup, args.duration)
     next_body = itertools.cycle(bodies).__next__
 
     async def worker() -> None:
-        nonlocal announced, cpu_at_start
         while True:
             body = next_body()
             t0 = clock()
@@ -52,19 +47,15 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
             )
             await (await producer.send(args.topic, value=encode(envelope), key=key))
             t1 = clock()
-            if t1 >= measure_until:
+            if t1 >= window.until:
                 return
-            if t0 >= measure_from:
-                if not announced:
-                    announced = True
-                    cpu_at_start = time.process_time()
-                    print("MEASURING", flush=True)
+            if window.measures(t0):
                 latencies.append(t1 - t0)
 
     try:
         await asyncio.gather(*(worker() for _ in range(args.concurrency)))
     finally:
-        cpu_used = time.process_time() - cpu_at_start
+        cpu_used = window.cpu_used()
         await producer.stop()
     ok = len(latencies)
     return {
@@ -90,12 +81,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--events-per-request", type=int, default=1)
-    parser.add_argument("--cpu", type=int, default=None)
-    args = parser.parse_args()
-    if args.cpu is not None:
-        os.sched_setaffinity(0, {args.cpu})
-    print(json.dumps(run_fast(_run(args))), flush=True)
-    return 0
+    return run_driver(parser, _run)
 
 
 if __name__ == "__main__":

@@ -12,14 +12,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
-import os
 import sys
 import time
 from pathlib import Path
 
+from bench.driver import Window, run_driver
 from bench.httpclient import Connection, ConnectionClosed, build_request, host_port
-from bench.stats import run_fast, summarize_ms
+from bench.stats import summarize_ms
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,7 +30,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--events-per-request", type=int, default=1)
-    parser.add_argument("--cpu", type=int, default=None, help="pin to this core")
     return parser
 
 
@@ -51,15 +49,11 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
     statuses: dict[int, int] = {}
     failures = 0
     clock = time.perf_counter
-    start = clock()
-    measure_from = start + args.warmup
-    measure_until = measure_from + args.duration
-    announced = False
-    cpu_at_start = 0.0
+    window = Window(args.warmup, args.duration)
     next_request = itertools.cycle(requests).__next__
 
     async def worker(connection: Connection) -> None:
-        nonlocal failures, announced, cpu_at_start
+        nonlocal failures
         while True:
             raw = next_request()
             t0 = clock()
@@ -72,18 +66,14 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
                 await asyncio.sleep(0.05)
                 continue
             t1 = clock()
-            if t1 >= measure_until:
+            if t1 >= window.until:
                 return
-            if t0 >= measure_from:
-                if not announced:
-                    announced = True
-                    cpu_at_start = time.process_time()
-                    print("MEASURING", flush=True)
+            if window.measures(t0):
                 latencies.append(t1 - t0)
                 statuses[status] = statuses.get(status, 0) + 1
 
     await asyncio.gather(*(worker(c) for c in connections))
-    cpu_used = time.process_time() - cpu_at_start
+    cpu_used = window.cpu_used()
     for c in connections:
         c.close()
     ok = sum(n for status, n in statuses.items() if 200 <= status < 300)
@@ -105,12 +95,7 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
 
 
 def main() -> int:
-    args = _parser().parse_args()
-    if args.cpu is not None:
-        os.sched_setaffinity(0, {args.cpu})
-    result = run_fast(_run(args))
-    print(json.dumps(result), flush=True)
-    return 0
+    return run_driver(_parser(), _run)
 
 
 if __name__ == "__main__":

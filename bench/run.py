@@ -24,8 +24,9 @@ from typing import Any
 
 from bench.context import BenchContext
 from bench.report import print_table, summarize, table_lines
-from bench.services import REPO, Broker, cores
+from bench.services import Broker, cores
 from bench.stats import load_average
+from tests.support.services import REPO
 
 BENCHMARKS = ("gateway", "streams", "freshness", "query", "sdk")
 MODULES = {

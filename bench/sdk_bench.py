@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from bench.context import BenchContext
-from bench.services import REPO
+from tests.support.services import REPO
 
 SCRIPT = REPO / "bench" / "sdk_overhead.py"
 

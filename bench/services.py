@@ -1,25 +1,29 @@
 """What the benchmarks start: a private Kafka broker, Lynex role processes, other Python processes,
 each pinned to a set of cores; readiness is waited on with a deadline, never a fixed sleep.
+
+The pieces the tests start too (free ports, the readiness wait, the private broker, child processes
+with a log file, a server's environment) are the test harness's, imported from tests.support.services
+(as bench.sdk_overhead already does): one implementation, so a fix to any of them serves both. What is
+here is what only the benchmarks need: core pinning, the runner's broker, the role servers they measure.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-REPO = Path(__file__).resolve().parents[1]
-KAFKA_SH = REPO / "scripts" / "kafka.sh"
+from tests.support.services import ChildProcess, PrivateBroker, free_port, server_env, wait_until
+
+# While a server starts, urllib fails with these; anything else (it exited) ends the wait at once.
+_NOT_UP_YET = (OSError, ValueError)
 
 
 def cores() -> tuple[set[int], set[int]]:
@@ -30,28 +34,8 @@ def cores() -> tuple[set[int], set[int]]:
     return {available[0]}, {available[1]}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def new_api_key() -> str:
     return "sk_live_bench" + uuid.uuid4().hex + uuid.uuid4().hex[:8]
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    last: BaseException | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except (OSError, ValueError) as exc:  # not up yet
-            last = exc
-        time.sleep(interval)
-    raise TimeoutError(f"{what} not reached within {timeout}s (last error: {last!r})")
 
 
 def http_get(url: str, headers: Mapping[str, str] | None = None, timeout: float = 5) -> tuple[int, bytes]:
@@ -63,98 +47,17 @@ def http_get(url: str, headers: Mapping[str, str] | None = None, timeout: float 
         return exc.code, exc.read()
 
 
-def _pinned(cpus: set[int] | None) -> Callable[[], None] | None:
-    if not cpus:
-        return None
-    return lambda: os.sched_setaffinity(0, cpus)
-
-
 @dataclass
-class Process:
-    """A child process with its output in a log file; stopped with SIGTERM, then SIGKILL."""
+class Broker(PrivateBroker):
+    """The tests' private broker as the runner uses it: a cold JVM on a loaded machine may take ten
+    minutes, kafka.sh prints to stderr (stdout is for results), and a failed stop hides no figures."""
 
-    name: str
-    argv: Sequence[str]
-    log_path: Path
-    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    cpus: set[int] | None = None
-    popen: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Process:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
-            self.popen = subprocess.Popen(
-                list(self.argv),
-                env=dict(self.env),
-                cwd=REPO,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                preexec_fn=_pinned(self.cpus),  # noqa: PLW1509 - single-threaded parent
-            )
-        return self
-
-    @property
-    def pid(self) -> int:
-        assert self.popen is not None
-        return self.popen.pid
-
-    def alive(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def log_tail(self, lines: int = 40) -> str:
-        if not self.log_path.exists():
-            return "(no log)"
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self, timeout: float = 20) -> None:
-        if self.popen is None or self.popen.poll() is not None:
-            return
-        self.popen.send_signal(signal.SIGTERM)
-        try:
-            self.popen.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait(timeout=10)
-
-
-@dataclass
-class Broker:
-    """A private single-node Kafka (scripts/kafka.sh) with its own ports and data directory."""
-
-    home: Path
-    cpus: set[int] | None = None
-    port: int = field(default_factory=free_port)
-    controller_port: int = field(default_factory=free_port)
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def _run(self, command: str) -> None:
-        env = os.environ | {
-            "LYNEX_HOME": str(self.home),
-            "KAFKA_PORT": str(self.port),
-            "KAFKA_CONTROLLER_PORT": str(self.controller_port),
-        }
-        subprocess.run(
-            ["bash", str(KAFKA_SH), command],
-            env=env,
-            check=True,
-            timeout=600,
-            preexec_fn=_pinned(self.cpus),
-            stdout=sys.stderr,
-        )
-
-    def start(self) -> None:
-        self._run("start")
+    timeout: float = 600
+    output: IO[Any] | None = field(default_factory=lambda: sys.stderr)
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.SubprocessError):
-            self._run("stop")
-
-    def pids(self) -> list[int]:
-        pid_file = self.home / "kafka" / "kafka.pid"
-        return [int(pid_file.read_text().strip())] if pid_file.exists() else []
+            super().stop()
 
 
 @dataclass
@@ -170,7 +73,7 @@ class LynexServer:
     cpus: set[int] | None = None
     extra_env: Mapping[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
-    process: Process | None = None
+    process: ChildProcess | None = None
 
     @property
     def url(self) -> str:
@@ -181,23 +84,19 @@ class LynexServer:
         return {"X-API-Key": self.api_key}
 
     def env(self) -> dict[str, str]:
-        base = {k: v for k, v in os.environ.items() if not k.startswith("LYNEX_")}
-        return base | {
-            "LYNEX_ENV": "test",
-            "LYNEX_HOME": str(self.home),
-            "LYNEX_HTTP__PORT": str(self.port),
-            "LYNEX_KAFKA__BOOTSTRAP_SERVERS": self.bootstrap,
-            "LYNEX_KAFKA__TOPIC_PREFIX": self.prefix,
-            "LYNEX_INIT__PROJECT_ID": self.project_id,
-            "LYNEX_INIT__API_KEY": self.api_key,
-            "LYNEX_LOG__FORMAT": "json",
-            "LYNEX_LOG__LEVEL": "warning",
-            **self.extra_env,
-        }
+        return server_env(
+            home=self.home,
+            port=self.port,
+            bootstrap=self.bootstrap,
+            prefix=self.prefix,
+            project_id=self.project_id,
+            api_key=self.api_key,
+            extra={"LYNEX_LOG__LEVEL": "warning", **self.extra_env},
+        )
 
     def start(self, timeout: float = 90) -> LynexServer:
         self.home.mkdir(parents=True, exist_ok=True)
-        self.process = Process(
+        self.process = ChildProcess(
             name=f"lynex-{self.roles}",
             argv=[sys.executable, "-m", "core.cli", "serve", "--roles", self.roles],
             log_path=self.home / "server.log",
@@ -205,7 +104,7 @@ class LynexServer:
             cpus=self.cpus,
         ).start()
         try:
-            wait_until(self._ready, timeout, f"{self.url}/ready")
+            wait_until(self._ready, timeout, f"{self.url}/ready", retry_on=_NOT_UP_YET)
         except TimeoutError:
             self.stop()
             raise RuntimeError(
@@ -234,10 +133,10 @@ class LynexServer:
             self.process.stop()
 
 
-def wait_http_ok(url: str, process: Process, timeout: float = 60) -> None:
+def wait_http_ok(url: str, process: ChildProcess, timeout: float = 60) -> None:
     def ok() -> bool:
         if not process.alive():
             raise RuntimeError(f"{process.name} exited:\n{process.log_tail()}")
         return http_get(url, timeout=2)[0] < 500
 
-    wait_until(ok, timeout, url)
+    wait_until(ok, timeout, url, retry_on=_NOT_UP_YET)

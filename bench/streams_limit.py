@@ -9,8 +9,6 @@ like the sink, synchronously. Prints `MEASURING` at the first record and one JSO
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 import time
 from datetime import UTC
@@ -20,7 +18,7 @@ from typing import Any
 import msgspec
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from bench.stats import run_fast
+from bench.driver import run_driver
 from contracts.codec import decode_envelope
 from contracts.enriched import COLUMNS
 from contracts.events import LlmCallEvent
@@ -132,12 +130,7 @@ def main() -> int:
     parser.add_argument("--clickhouse", type=Path, required=True, help="embedded ClickHouse directory")
     parser.add_argument("--events", type=int, required=True)
     parser.add_argument("--batch-rows", type=int, default=10_000)
-    parser.add_argument("--cpu", type=int, default=None)
-    args = parser.parse_args()
-    if args.cpu is not None:
-        os.sched_setaffinity(0, {args.cpu})
-    print(json.dumps(run_fast(_run(args))), flush=True)
-    return 0
+    return run_driver(parser, _run)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""Real services for tests: the Kafka broker (probe, private instances) and Lynex server processes."""
+"""Real services for tests: the Kafka broker (probe, private instances) and Lynex server processes.
+
+The benchmarks build on this harness too (bench/services.py): one readiness wait, one private broker,
+one child-process wrapper, so a fix to any of them serves both.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,10 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -31,8 +35,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):  # type: ignore[no-untyped-def]
-    """Poll `predicate` until it returns a truthy value, or fail after `timeout` seconds."""
+def wait_until(
+    predicate: Callable[[], Any],
+    timeout: float,
+    what: str,
+    interval: float = 0.1,
+    retry_on: tuple[type[BaseException], ...] = (Exception,),
+) -> Any:
+    """Poll `predicate` until it returns a truthy value, or fail after `timeout` seconds; an exception
+    of `retry_on` counts as "not up yet", any other one ends the wait at once."""
     deadline = time.monotonic() + timeout
     last_exc: BaseException | None = None
     while time.monotonic() < deadline:
@@ -40,10 +51,23 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):  # 
             value = predicate()
             if value:
                 return value
-        except Exception as exc:  # the service may not be up yet
+        except retry_on as exc:  # the service may not be up yet
             last_exc = exc
         time.sleep(interval)
     raise TimeoutError(f"{what} not reached within {timeout}s (last error: {last_exc!r})")
+
+
+def pinned_to(cpus: set[int] | None) -> Callable[[], None] | None:
+    """A `preexec_fn` that pins the child to `cpus` (None: the child runs where the parent may)."""
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
+def log_tail(path: Path, lines: int) -> str:
+    if not path.exists():
+        return "(no log)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def port_open(host: str, port: int) -> bool:
@@ -67,6 +91,9 @@ class PrivateBroker:
     home: Path
     port: int = field(default_factory=free_port)
     controller_port: int = field(default_factory=free_port)
+    cpus: set[int] | None = None  # pin the broker to these cores (the benchmarks do)
+    timeout: float = 180  # for each `kafka.sh start|stop`
+    output: IO[Any] | None = None  # where kafka.sh prints; None: this process's stdout
 
     @property
     def bootstrap(self) -> str:
@@ -78,13 +105,98 @@ class PrivateBroker:
             "KAFKA_PORT": str(self.port),
             "KAFKA_CONTROLLER_PORT": str(self.controller_port),
         }
-        subprocess.run(["bash", str(KAFKA_SH), command], env=env, check=True, timeout=180)
+        subprocess.run(
+            ["bash", str(KAFKA_SH), command],
+            env=env,
+            check=True,
+            timeout=self.timeout,
+            preexec_fn=pinned_to(self.cpus),
+            stdout=self.output,
+        )
 
     def start(self) -> None:
         self._run("start")
 
     def stop(self) -> None:
         self._run("stop")
+
+    def pids(self) -> list[int]:
+        pid_file = self.home / "kafka" / "kafka.pid"
+        return [int(pid_file.read_text().strip())] if pid_file.exists() else []
+
+
+@dataclass
+class ChildProcess:
+    """A child process run from the repository root with its output in a log file; stopped with a
+    signal (SIGTERM unless told), then SIGKILL."""
+
+    name: str
+    argv: Sequence[str]
+    log_path: Path
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    cpus: set[int] | None = None
+    popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ChildProcess:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:  # the child keeps its own descriptor
+            self.popen = subprocess.Popen(
+                list(self.argv),
+                env=dict(self.env),
+                cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=pinned_to(self.cpus),  # noqa: PLW1509 - single-threaded parent
+            )
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.popen is not None
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def log_tail(self, lines: int = 40) -> str:
+        return log_tail(self.log_path, lines)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int | None:
+        """Stop the child; its exit code (None if it was never started)."""
+        if self.popen is None or self.popen.poll() is not None:
+            return None if self.popen is None else self.popen.returncode
+        self.popen.send_signal(sig)
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            return self.popen.wait(timeout=10)
+
+
+def server_env(
+    *,
+    home: Path,
+    port: int,
+    bootstrap: str,
+    prefix: str,
+    project_id: str,
+    api_key: str,
+    extra: Mapping[str, str],
+) -> dict[str, str]:
+    """The environment of a Lynex server under test: the caller's, without its LYNEX_* settings, plus
+    its own home, port, broker, topic prefix and first project, JSON logs, and `extra`."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LYNEX_")}
+    return base | {
+        "LYNEX_ENV": "test",
+        "LYNEX_HOME": str(home),
+        "LYNEX_HTTP__PORT": str(port),
+        "LYNEX_KAFKA__BOOTSTRAP_SERVERS": bootstrap,
+        "LYNEX_KAFKA__TOPIC_PREFIX": prefix,
+        "LYNEX_INIT__PROJECT_ID": project_id,
+        "LYNEX_INIT__API_KEY": api_key,
+        "LYNEX_LOG__FORMAT": "json",
+        **extra,
+    }
 
 
 @dataclass
@@ -99,7 +211,7 @@ class Server:
     api_key: str = field(default_factory=new_api_key)
     extra_env: Mapping[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
+    process: ChildProcess | None = None
 
     @property
     def url(self) -> str:
@@ -118,30 +230,24 @@ class Server:
         return {"X-API-Key": self.api_key}
 
     def env(self) -> dict[str, str]:
-        base = {k: v for k, v in os.environ.items() if not k.startswith("LYNEX_")}
-        return base | {
-            "LYNEX_ENV": "test",
-            "LYNEX_HOME": str(self.home),
-            "LYNEX_HTTP__PORT": str(self.port),
-            "LYNEX_KAFKA__BOOTSTRAP_SERVERS": self.bootstrap,
-            "LYNEX_KAFKA__TOPIC_PREFIX": self.prefix,
-            "LYNEX_KAFKA__TOPIC_PARTITIONS": "2",
-            "LYNEX_INIT__PROJECT_ID": self.project_id,
-            "LYNEX_INIT__API_KEY": self.api_key,
-            "LYNEX_LOG__FORMAT": "json",
-            **self.extra_env,
-        }
+        return server_env(
+            home=self.home,
+            port=self.port,
+            bootstrap=self.bootstrap,
+            prefix=self.prefix,
+            project_id=self.project_id,
+            api_key=self.api_key,
+            extra={"LYNEX_KAFKA__TOPIC_PARTITIONS": "2", **self.extra_env},
+        )
 
     def start(self, wait_ready: bool = True, timeout: float = 60) -> Server:
         self.home.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:  # the child keeps its own descriptor
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "core.cli", "serve", "--roles", self.roles],
-                env=self.env(),
-                cwd=REPO,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self.process = ChildProcess(
+            name="lynex-server",
+            argv=[sys.executable, "-m", "core.cli", "serve", "--roles", self.roles],
+            log_path=self.log_path,
+            env=self.env(),
+        ).start()
         try:
             wait_until(self._health, timeout, f"{self.url}/health")
             if wait_ready:
@@ -153,27 +259,21 @@ class Server:
 
     def _health(self) -> bool:
         assert self.process is not None
-        if self.process.poll() is not None:
-            raise AssertionError(f"server exited with {self.process.returncode}; log:\n{self.log_tail()}")
+        assert self.process.popen is not None
+        if not self.process.alive():
+            raise AssertionError(
+                f"server exited with {self.process.popen.returncode}; log:\n{self.log_tail()}"
+            )
         return httpx.get(f"{self.url}/health", timeout=1).status_code == 200
 
     def _ready(self) -> bool:
         return httpx.get(f"{self.url}/ready", timeout=3).status_code == 200
 
     def log_tail(self, lines: int = 60) -> str:
-        if not self.log_path.exists():
-            return "(no log)"
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int | None:
-        if self.process is None or self.process.poll() is not None:
-            return None if self.process is None else self.process.returncode
-        self.process.send_signal(sig)
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return self.process.wait(timeout=10)
+        return None if self.process is None else self.process.stop(sig, timeout)
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
