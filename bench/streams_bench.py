@@ -5,6 +5,7 @@ consume + clickhouse-connect insert loop over the same records, also one process
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any
@@ -129,7 +130,9 @@ def _limit(ctx: BenchContext, total: int) -> dict[str, Any]:
 
 
 def run(ctx: BenchContext) -> dict[str, Any]:
-    total = 50_000 if ctx.quick else 500_000
+    # BENCH_STREAMS_EVENTS: a quick run's 50k events last a few seconds, mostly ramp-up; comparing two
+    # commits on a busy machine needs a longer steady state (e.g. 200000) without the full run's rest.
+    total = int(os.environ.get("BENCH_STREAMS_EVENTS") or (50_000 if ctx.quick else 500_000))
     print(f"  pre-filling {PREFIX}lynex.events.raw with {total:,} events", file=sys.stderr, flush=True)
     result: dict[str, Any] = {"prefill": _prefill(ctx, total, PREFIX)}
     print(f"    {result['prefill']}", file=sys.stderr)
