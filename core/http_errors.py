@@ -1,5 +1,15 @@
 """The base of every service's HTTP error: a status, a code, a message, optional Retry-After, and the
-one function that turns it into a JSON response. Each service subclasses it in its own errors.py."""
+one function that turns it into a JSON response; and the kinds every service shares.
+
+ApiError
+├── Unauthorized  401  no credential (WWW-Authenticate: Bearer)
+├── Forbidden     403  a credential that may not do this
+└── Unavailable   503  a dependency did not answer, or load was shed (Retry-After)
+
+Each service's errors.py subclasses ApiError once (GatewayError, QueryError) and derives every kind it
+raises from that base, the shared ones included (`class Forbidden(GatewayError, http_errors.Forbidden)`):
+with `--roles all` the roles share one app, and the service base is what picks the service's handler.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +17,13 @@ from typing import Any
 
 import msgspec
 from litestar import MediaType, Request, Response
+
+
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    """The JSON body of every error; a service's own ErrorBody adds its optional fields."""
+
+    error: str
+    message: str
 
 
 class ApiError(Exception):
@@ -21,14 +38,24 @@ class ApiError(Exception):
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
 
-    def body(self) -> msgspec.Struct:
+    def body(self) -> ErrorBody:
         """The JSON body; subclasses add fields (the invalid paths, the bad parameter)."""
-        return _Basic(error=self.code, message=self.message)
+        return ErrorBody(error=self.code, message=self.message)
 
 
-class _Basic(msgspec.Struct):
-    error: str
-    message: str
+class Unauthorized(ApiError):
+    status, code = 401, "unauthorized"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="lynex"'}
+
+
+class Forbidden(ApiError):
+    status, code = 403, "forbidden"
+
+
+class Unavailable(ApiError):
+    status, code = 503, "unavailable"
 
 
 def error_response(_: Request[Any, Any, Any], exc: ApiError) -> Response[bytes]:

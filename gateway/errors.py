@@ -9,38 +9,33 @@ GatewayError
 ├── InvalidEvents       422  invalid JSON or events; names index + JSON path of each bad field
 ├── RateLimited         429  over the key's rate (Retry-After)
 └── Unavailable         503  Kafka or the control plane unreachable, or load shed (Retry-After)
+
+Unauthorized, Forbidden and Unavailable are core.http_errors' kinds, on this service's base.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import msgspec
-
 from contracts.codec import FieldError
+from core import http_errors
 from core.http_errors import ApiError, error_response
 
 
-class ErrorBody(msgspec.Struct, omit_defaults=True):
-    error: str
-    message: str
+class ErrorBody(http_errors.ErrorBody, omit_defaults=True):
     errors: list[FieldError] = []
 
 
 class GatewayError(ApiError):
-    def body(self) -> ErrorBody:
-        return ErrorBody(error=self.code, message=self.message)
+    """The gateway's errors: the gateway role's handler counts each rejection, then answers it."""
 
 
-class Unauthorized(GatewayError):
-    status, code = 401, "unauthorized"
-
-    def headers(self) -> dict[str, str]:
-        return {"WWW-Authenticate": 'Bearer realm="lynex"'}
+class Unauthorized(GatewayError, http_errors.Unauthorized):
+    pass
 
 
-class Forbidden(GatewayError):
-    status, code = 403, "forbidden"
+class Forbidden(GatewayError, http_errors.Forbidden):
+    pass
 
 
 class BadBody(GatewayError):
@@ -78,8 +73,8 @@ class RateLimited(GatewayError):
         return super().headers() | {"X-RateLimit-Limit": f"{self.limit:g}", "X-RateLimit-Remaining": "0"}
 
 
-class Unavailable(GatewayError):
-    status, code = 503, "unavailable"
+class Unavailable(GatewayError, http_errors.Unavailable):
+    pass
 
 
 to_response = error_response

@@ -8,36 +8,31 @@ QueryError
 ├── InvalidParameter  422  a bad query/path parameter or body field; the body names it
 ├── TooManyRequests   429  login throttled (Retry-After)
 └── Unavailable       503  ClickHouse or the control plane did not answer (Retry-After)
+
+Unauthorized, Forbidden and Unavailable are core.http_errors' kinds, on this service's base.
 """
 
 from __future__ import annotations
 
-import msgspec
-
+from core import http_errors
 from core.http_errors import ApiError, error_response
 
 
-class ErrorBody(msgspec.Struct, omit_defaults=True):
-    error: str
-    message: str
+class ErrorBody(http_errors.ErrorBody, omit_defaults=True):
     # The query or path parameter at fault (422 only).
     parameter: str | None = None
 
 
 class QueryError(ApiError):
-    def body(self) -> ErrorBody:
-        return ErrorBody(error=self.code, message=self.message)
+    """The query service's errors: the query role's handler answers them."""
 
 
-class Unauthorized(QueryError):
-    status, code = 401, "unauthorized"
-
-    def headers(self) -> dict[str, str]:
-        return {"WWW-Authenticate": 'Bearer realm="lynex"'}
+class Unauthorized(QueryError, http_errors.Unauthorized):
+    pass
 
 
-class Forbidden(QueryError):
-    status, code = 403, "forbidden"
+class Forbidden(QueryError, http_errors.Forbidden):
+    pass
 
 
 class NotFound(QueryError):
@@ -63,8 +58,8 @@ class TooManyRequests(QueryError):
     status, code = 429, "too_many_requests"
 
 
-class Unavailable(QueryError):
-    status, code = 503, "unavailable"
+class Unavailable(QueryError, http_errors.Unavailable):
+    pass
 
 
 to_response = error_response
