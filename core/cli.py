@@ -116,11 +116,7 @@ async def serve(settings: Settings, role_names: Sequence[str], run_migrations: b
         await migrate_control_plane(ctx.engine)
         if {"streams", "query"} & set(role_names):
             await migrate_clickhouse(ctx.clickhouse, settings.clickhouse.retention_days)
-    if settings.init.project_id:
-        created = await ctx.control.ensure_bootstrap(settings.init.project_id, settings.init.api_key)
-        log.info(
-            "init_project_ready", extra={"project_id": settings.init.project_id, "newly_created": created}
-        )
+    await bootstrap(settings, ctx)  # the same set-up as `migrate`, the owner account included
     roles = build_roles(role_names, ctx)
     app = create_app(roles, ctx.registry, settings.gateway.max_body_bytes + 64 * 1024)
     config = uvicorn.Config(

@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from core.control.accounts import Accounts
@@ -56,3 +57,16 @@ async def test_migrate_bootstraps_project_key_and_owner_idempotently(
         assert [(m.project.id, m.role) for m in await accounts.memberships(user.id)] == [("boot", "owner")]
     finally:
         await engine.dispose()
+
+
+async def test_serve_alone_bootstraps_the_owner_too(server_factory) -> None:
+    """Without a separate `migrate` (serve migrates by default), the init owner can log in at once."""
+    env = {"LYNEX_INIT__USER_EMAIL": "owner@example.com", "LYNEX_INIT__USER_PASSWORD": "a long dev password"}
+    server = server_factory(roles="query", extra_env=env)
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        login = await client.post(
+            "/api/v1/auth/login", json={"email": "owner@example.com", "password": "a long dev password"}
+        )
+        assert login.status_code == 200, login.text
+        projects = (await client.get("/api/v1/projects")).json()["projects"]
+        assert [(p["id"], p["role"]) for p in projects] == [(server.project_id, "owner")]
