@@ -41,6 +41,7 @@ from core.crypto import mask_url
 from core.notify import Delivery, deliver, is_channel_url
 from query import params
 from query.auth import Principal, QueryAuth
+from query.bodies import decode_body
 from query.errors import InvalidParameter, NotFound, Unavailable
 from query.repository.alerts import AlertHistory, AlertRepository
 
@@ -112,17 +113,6 @@ def _rule_out(rule: Rule) -> RuleOut:
     )
 
 
-async def _decode(request: Request[Any, Any, Any], kind: type[Any]) -> Any:
-    try:
-        return msgspec.json.decode(await request.body(), type=kind)
-    except msgspec.ValidationError as exc:
-        text = str(exc)
-        path = text.rpartition("at `")[2].rstrip("`") if "at `" in text else "body"
-        raise InvalidParameter(path, text.split(" - at ", maxsplit=1)[0]) from exc
-    except msgspec.DecodeError as exc:
-        raise InvalidParameter("body", f"invalid JSON: {exc}") from exc
-
-
 def _check_channels(channels: list[str]) -> None:
     for i, url in enumerate(channels):
         if not is_channel_url(url):
@@ -185,7 +175,7 @@ def build_alert_routes(
     ) -> RuleOut:
         principal.require_user()
         principal.require(project_id)
-        spec: RuleSpec = await _decode(request, RuleSpec)
+        spec: RuleSpec = await decode_body(request, RuleSpec)
         _check_channels(spec.channels)
         return _rule_out(await _guarded(store.create(project_id, spec)))
 
@@ -203,7 +193,7 @@ def build_alert_routes(
     ) -> RuleOut:
         principal.require_user()
         principal.require(project_id)
-        body: RulePatch = await _decode(request, RulePatch)
+        body: RulePatch = await decode_body(request, RulePatch)
         changes = {
             f: getattr(body, f) for f in RulePatch.__struct_fields__ if getattr(body, f) is not msgspec.UNSET
         }

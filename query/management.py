@@ -21,6 +21,7 @@ from core.control.accounts import Accounts, EmailTaken, LastOwner
 from core.control.passwords import WeakPassword
 from core.control.store import ApiKey, ControlPlane
 from query.auth import Principal, QueryAuth
+from query.bodies import decode_body
 from query.errors import Conflict, InvalidParameter, NotFound, Unauthorized, Unavailable
 from query.sessions import COOKIE, LoginThrottle, cleared_cookie, session_cookie
 
@@ -102,16 +103,6 @@ class CreatedKey(_Out, frozen=True):
     secret: str
 
 
-async def _body(request: Request[Any, Any, Any], kind: type[Any]) -> Any:
-    try:
-        return msgspec.json.decode(await request.body(), type=kind)
-    except msgspec.ValidationError as exc:
-        path = str(exc).rpartition("at `")[2].rstrip("`") if "at `" in str(exc) else "body"
-        raise InvalidParameter(path, str(exc).split(" - at ")[0]) from exc
-    except msgspec.DecodeError as exc:
-        raise InvalidParameter("body", f"invalid JSON: {exc}") from exc
-
-
 def _key_out(key: ApiKey) -> KeyOut:
     return KeyOut(
         id=key.id,
@@ -161,7 +152,7 @@ def _auth_routes(
 
     @post("/api/v1/auth/signup", status_code=201, tags=["auth"], summary="Create an account and sign in")
     async def sign_up(request: Request[Any, Any, Any]) -> Response[UserEnvelope]:
-        creds: Credentials = await _body(request, Credentials)
+        creds: Credentials = await decode_body(request, Credentials)
         if not EMAIL_RE.match(creds.email.strip()):
             raise InvalidParameter("email", "not an email address")
         try:
@@ -175,7 +166,7 @@ def _auth_routes(
 
     @post("/api/v1/auth/login", status_code=200, tags=["auth"], summary="Sign in (sets the session cookie)")
     async def log_in(request: Request[Any, Any, Any]) -> Response[UserEnvelope]:
-        creds: Credentials = await _body(request, Credentials)
+        creds: Credentials = await decode_body(request, Credentials)
         address = request.client.host if request.client else "unknown"
         throttle.check(creds.email, address)
         user = await _guarded(accounts.authenticate(creds.email, creds.password))
@@ -239,7 +230,7 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         principal: NamedDependency[Principal], request: Request[Any, Any, Any]
     ) -> ProjectOut:
         principal.require_user()
-        body: NameBody = await _body(request, NameBody)
+        body: NameBody = await decode_body(request, NameBody)
         user = await _guarded(accounts.session_user(request.cookies.get(COOKIE, "")))
         if user is None:
             raise Unauthorized("session ended")
@@ -258,7 +249,7 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         request: Request[Any, Any, Any],
     ) -> ProjectOut:
         principal.require_owner(project_id)
-        body: NameBody = await _body(request, NameBody)
+        body: NameBody = await decode_body(request, NameBody)
         await _guarded(accounts.rename_project(project_id, body.name))
         project = await _guarded(control.get_project(project_id))
         assert project is not None
@@ -303,7 +294,7 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
     ) -> CreatedKey:
         principal.require_user()
         principal.require(project_id)
-        body: NameBody = await _body(request, NameBody)
+        body: NameBody = await decode_body(request, NameBody)
         key, secret = await _guarded(control.create_key(project_id, body.name))
         return CreatedKey(key=_key_out(key), secret=secret)
 
@@ -366,7 +357,7 @@ def _member_routes(auth: QueryAuth, accounts: Accounts) -> list[object]:
         request: Request[Any, Any, Any],
     ) -> UserOut:
         principal.require_owner(project_id)
-        body: MemberBody = await _body(request, MemberBody)
+        body: MemberBody = await decode_body(request, MemberBody)
         try:
             user = await _guarded(accounts.add_member(project_id, body.email, body.role))
         except LastOwner as exc:

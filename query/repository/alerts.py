@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from core.notify import Delivery
 from query.repository.reader import Reader, utc
 
 HISTORY_SQL = """
@@ -17,14 +18,6 @@ WHERE project_id = {project:String}
   AND at >= {start:DateTime64(3, 'UTC')} AND at < {end:DateTime64(3, 'UTC')}"""
 RULE_FILTER = " AND rule_id = {rule_id:String}"
 HISTORY_TAIL = " ORDER BY at DESC, alert_id LIMIT {limit:UInt32}"
-
-
-class DeliveryOut(msgspec.Struct, frozen=True, rename="camel"):
-    channel: str
-    ok: bool
-    attempts: int
-    seconds: float
-    error: str = ""
 
 
 class AlertRecord(msgspec.Struct, frozen=True, rename="camel"):
@@ -41,14 +34,14 @@ class AlertRecord(msgspec.Struct, frozen=True, rename="camel"):
     window_minutes: int
     model: str
     error_type: str
-    deliveries: list[DeliveryOut]
+    deliveries: list[Delivery]
 
 
 class AlertHistory(msgspec.Struct, frozen=True, rename="camel"):
     alerts: list[AlertRecord]
 
 
-_deliveries = msgspec.json.Decoder(list[DeliveryOut])
+_deliveries = msgspec.json.Decoder(list[Delivery])
 
 
 class AlertRepository:
