@@ -6,9 +6,9 @@ The requested model picks the behaviour: `...-429`, `...-500` answer that error.
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.sdk.support import LocalServer, QuietHandler
 
 OPENAI_MODEL = "gpt-4o-mini-2024-07-18"
 ANTHROPIC_MODEL = "claude-test-20990101"
@@ -165,7 +165,7 @@ def _message_events() -> list[tuple[str | None, Any]]:
     ]
 
 
-class FakeProviders:
+class FakeProviders(LocalServer):
     """`with FakeProviders() as fake:` then `base_url=fake.url + "/v1"` (OpenAI) or `fake.url`
     (Anthropic). `fake.requests` keeps every request body."""
 
@@ -173,7 +173,7 @@ class FakeProviders:
         self.requests: list[dict[str, Any]] = []
         providers = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True  # answer at once, not after the client's delayed ACK
 
@@ -197,12 +197,7 @@ class FakeProviders:
                 return self._error(404)
 
             def _json(self, payload: Any, status: int = 200) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_body(status, json.dumps(payload).encode(), "application/json")
 
             def _error(self, status: int) -> None:
                 error = {"message": f"scripted {status}", "type": "rate_limit_error", "code": None}
@@ -220,22 +215,4 @@ class FakeProviders:
                     self.wfile.flush()
                 self.close_connection = True
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> FakeProviders:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        super().__init__(Handler)

@@ -1,5 +1,5 @@
-"""Test doubles for the SDK tests: a scriptable HTTP endpoint that records what the SDKs send, and
-the contract's JSON Schema validator."""
+"""Test doubles for the SDK tests: the local HTTP server every fake is (LocalServer, QuietHandler), a
+scriptable endpoint that records what the SDKs send, and the contract's JSON Schema validator."""
 
 from __future__ import annotations
 
@@ -13,12 +13,53 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from jsonschema import Draft202012Validator, FormatChecker
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO / "contracts" / "schema" / "event.v1.json"
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing and answers a whole body in one call."""
+
+    def send_body(
+        self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class LocalServer:
+    """`handler` served on 127.0.0.1 (a free port unless given) from a background thread, while in
+    `with`: what every fake server of these tests is."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
 
 
 @dataclass
@@ -40,7 +81,7 @@ class Reply:
     body: bytes | None = None  # None: a minimal JSON body for the status
 
 
-class FakeGateway:
+class FakeGateway(LocalServer):
     """Answers `POST /api/v1/events` like the gateway (202 by default, or scripted replies in order)
     and records every request, gunzipped and parsed. Start with `with FakeGateway() as gw:`."""
 
@@ -50,7 +91,7 @@ class FakeGateway:
         self._cond = threading.Condition()
         gateway = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True  # answer at once, not after the client's delayed ACK
 
@@ -68,24 +109,9 @@ class FakeGateway:
                 payload = reply.body or (
                     b'{"status":"queued"}' if reply.status < 300 else b'{"error":"scripted"}'
                 )
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                self.send_body(reply.status, payload, "application/json", reply.headers)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        super().__init__(Handler, port)
 
     @property
     def port(self) -> int:
@@ -122,15 +148,6 @@ class FakeGateway:
             while len(self.requests) < count and time.monotonic() < deadline:
                 self._cond.wait(max(0.0, deadline - time.monotonic()))
             return list(self.requests)
-
-    def __enter__(self) -> FakeGateway:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
 
 
 class SilentEndpoint:

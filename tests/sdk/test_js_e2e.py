@@ -12,10 +12,8 @@ import http.client
 import json
 import shutil
 import subprocess
-import threading
 import uuid
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.sdk.support import LocalServer, QuietHandler
 from tests.support.services import envelope_events, read_topic
 
 pytestmark = pytest.mark.e2e
@@ -58,7 +57,7 @@ def run_node(*args: str, timeout: float = 90) -> dict[str, Any]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-class SameOriginSite:
+class SameOriginSite(LocalServer):
     """Serves the test page and the built SDK, and forwards the ingest API to the gateway."""
 
     def __init__(self, dist: Path, gateway_url: str) -> None:
@@ -66,16 +65,16 @@ class SameOriginSite:
         target = urlsplit(gateway_url)
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 path = urlsplit(self.path).path
                 if path == "/":
-                    return self._send(200, (E2E / "page.html").read_bytes(), "text/html")
+                    return self.send_body(200, (E2E / "page.html").read_bytes(), "text/html")
                 if path.startswith("/sdk/"):
                     file = (dist / path.removeprefix("/sdk/")).resolve()
                     if file.is_relative_to(dist) and file.is_file():
-                        return self._send(200, file.read_bytes(), "text/javascript")
-                return self._send(404, b"not found", "text/plain")
+                        return self.send_body(200, file.read_bytes(), "text/javascript")
+                return self.send_body(404, b"not found", "text/plain")
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -89,35 +88,11 @@ class SameOriginSite:
                 try:
                     conn.request("POST", self.path, body=body, headers=headers)
                     response = conn.getresponse()
-                    self._send(response.status, response.read(), "application/json")
+                    self.send_body(response.status, response.read(), "application/json")
                 finally:
                     conn.close()
 
-            def _send(self, status: int, payload: bytes, content_type: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> SameOriginSite:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler)
 
 
 def events_of_run(records: list[tuple[bytes | None, bytes]], run: str) -> list[Any]:
