@@ -15,7 +15,8 @@ from typing import Any
 import faust
 import msgspec
 
-from contracts.codec import decode_envelope, encode
+from contracts.codec import decode_envelope
+from contracts.enriched import encode_enriched
 from contracts.topics import Topics
 from core.metrics import StreamsMetrics
 from core.settings import Settings
@@ -109,7 +110,7 @@ def create_streams_app(
         metrics.events_enriched.inc(stats.events)
         metrics.unknown_model.inc(stats.unknown_model)
         metrics.timestamps_adjusted.inc(stats.timestamps_adjusted)
-        return await enriched.send(key=event.key, value=encode(out))
+        return await enriched.send(key=event.key, value=encode_enriched(out))
 
     @app.agent(raw, concurrency=1, name="enrich")
     async def enrich(stream: Any) -> AsyncIterator[None]:  # a faust Stream; its stub lacks take_events
