@@ -20,6 +20,7 @@ import msgspec
 
 from contracts.alerts import AlertNotice
 from core.crypto import mask_url
+from core.egress import blocked_target
 
 MAX_BACKOFF_S = 10.0
 _UNITS = {
@@ -114,9 +115,21 @@ def _send(url: str, title: str, body: str, notify_type: str) -> tuple[bool, str]
 
 
 async def deliver_one(
-    url: str, title: str, body: str, notify_type: str, *, attempts: int, backoff_s: float, timeout_s: float
+    url: str,
+    title: str,
+    body: str,
+    notify_type: str,
+    *,
+    attempts: int,
+    backoff_s: float,
+    timeout_s: float,
+    allow_private: bool,
 ) -> Delivery:
     started = time.monotonic()
+    # Checked at every delivery, not only when the rule was saved: DNS may have changed since.
+    refused = await asyncio.to_thread(blocked_target, url, allow_private=allow_private)
+    if refused:
+        return Delivery(mask_url(url), False, 0, time.monotonic() - started, f"refused: {refused}")
     error = ""
     for attempt in range(1, attempts + 1):
         try:
@@ -139,6 +152,7 @@ async def deliver(
     attempts: int,
     backoff_s: float,
     timeout_s: float,
+    allow_private: bool,
     test: bool = False,
 ) -> list[Delivery]:
     """Send `notice` to every channel in parallel; one outcome per channel, in order."""
@@ -153,7 +167,14 @@ async def deliver(
         await asyncio.gather(
             *(
                 deliver_one(
-                    url, title, body, kind, attempts=attempts, backoff_s=backoff_s, timeout_s=timeout_s
+                    url,
+                    title,
+                    body,
+                    kind,
+                    attempts=attempts,
+                    backoff_s=backoff_s,
+                    timeout_s=timeout_s,
+                    allow_private=allow_private,
                 )
                 for url in urls
             )

@@ -136,6 +136,13 @@ class AlertsSettings(_Section, frozen=True):
         PositiveFloat, _doc("Wait before the second attempt; doubles after each failure (capped at 10 s).")
     ] = 1.0
     delivery_timeout_s: Annotated[PositiveFloat, _doc("Time limit of one delivery attempt.")] = 10.0
+    allow_private_channels: Annotated[
+        bool,
+        _doc(
+            "Alert channels may target loopback and private networks (link-local/metadata never);"
+            " false for deployments with open sign-up."
+        ),
+    ] = True
 
 
 class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

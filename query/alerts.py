@@ -11,6 +11,7 @@ answers with each channel's outcome.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from core.control.rules import (
     WindowMinutes,
 )
 from core.crypto import mask_url
+from core.egress import blocked_target
 from core.notify import Delivery, deliver, is_channel_url
 from query import params
 from query.auth import Principal, QueryAuth
@@ -113,10 +115,13 @@ def _rule_out(rule: Rule) -> RuleOut:
     )
 
 
-def _check_channels(channels: list[str]) -> None:
+async def _check_channels(channels: list[str], *, allow_private: bool) -> None:
     for i, url in enumerate(channels):
         if not is_channel_url(url):
             raise InvalidParameter(f"$.channels[{i}]", "not a channel URL Apprise understands")
+        refused = await asyncio.to_thread(blocked_target, url, allow_private=allow_private)
+        if refused:
+            raise InvalidParameter(f"$.channels[{i}]", f"not an allowed target: {refused}")
 
 
 async def _guarded(coro: Any) -> Any:
@@ -137,6 +142,7 @@ def build_alert_routes(
     *,
     clock: Callable[[], datetime],
     test_timeout_s: float,
+    allow_private_channels: bool,
 ) -> list[object]:
     deps = {"principal": Provide(auth.principal)}
 
@@ -176,7 +182,7 @@ def build_alert_routes(
         principal.require_user()
         principal.require(project_id)
         spec: RuleSpec = await decode_body(request, RuleSpec)
-        _check_channels(spec.channels)
+        await _check_channels(spec.channels, allow_private=allow_private_channels)
         return _rule_out(await _guarded(store.create(project_id, spec)))
 
     @patch(
@@ -198,7 +204,7 @@ def build_alert_routes(
             f: getattr(body, f) for f in RulePatch.__struct_fields__ if getattr(body, f) is not msgspec.UNSET
         }
         if "channels" in changes:
-            _check_channels(changes["channels"])
+            await _check_channels(changes["channels"], allow_private=allow_private_channels)
         rule = await _guarded(store.update(project_id, rule_id, changes))
         if rule is None:
             raise NotFound("no such rule in this project")
@@ -247,7 +253,13 @@ def build_alert_routes(
             error_type=rule.error_type,
         )
         outcomes = await deliver(
-            rule.channels, notice, attempts=1, backoff_s=0, timeout_s=test_timeout_s, test=True
+            rule.channels,
+            notice,
+            attempts=1,
+            backoff_s=0,
+            timeout_s=test_timeout_s,
+            allow_private=allow_private_channels,
+            test=True,
         )
         return TestResult(outcomes)
 

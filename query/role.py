@@ -59,6 +59,7 @@ def build_query(ctx: RoleContext, clock: Callable[[], datetime] = _utc_now) -> R
                 AlertRepository(reader),
                 clock=clock,
                 test_timeout_s=settings.alerts.delivery_timeout_s,
+                allow_private_channels=settings.alerts.allow_private_channels,
             ),
             *build_spa_routes(find_dashboard(settings.query.dashboard_dir)),
         ],

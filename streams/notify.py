@@ -72,6 +72,7 @@ class Notifier:
                 attempts=self.settings.delivery_attempts,
                 backoff_s=self.settings.delivery_backoff_s,
                 timeout_s=self.settings.delivery_timeout_s,
+                allow_private=self.settings.allow_private_channels,
             )
         for delivery in deliveries:
             self.metrics.deliveries.labels("ok" if delivery.ok else "failed").inc()

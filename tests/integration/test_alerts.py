@@ -397,6 +397,13 @@ async def test_rules_edited_or_disabled_through_the_api_take_effect(
         json={"name": "x", "kind": "tokens", "threshold": 1, "channels": ["nosuchscheme://x"]},
     )
     assert unknown.status_code == 422
+    metadata = await user.post(
+        f"/api/v1/projects/{project.id}/rules",
+        json={"name": "x", "kind": "tokens", "threshold": 1, "channels": ["json://169.254.169.254/latest"]},
+    )
+    assert metadata.status_code == 422
+    assert metadata.json()["parameter"] == "$.channels[0]"
+    assert "link-local" in metadata.json()["message"]
     async with httpx.AsyncClient(base_url=server.url, headers={"X-API-Key": project.key}) as key:
         assert (await key.get(f"/api/v1/projects/{project.id}/rules")).status_code == 200
         assert (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.egress import blocked_target
+from core.notify import deliver_one
 
 
 @pytest.mark.parametrize(
@@ -52,3 +53,19 @@ def test_private_targets_are_allowed_unless_the_deployment_says_otherwise(url: s
 )
 def test_public_token_and_unresolvable_targets_pass(url: str) -> None:
     assert blocked_target(url, allow_private=False) is None
+
+
+async def test_a_delivery_to_a_refused_target_is_not_attempted_and_says_why() -> None:
+    delivery = await deliver_one(
+        "json://169.254.169.254/latest/meta-data/",
+        "title",
+        "{}",
+        "info",
+        attempts=3,
+        backoff_s=5.0,
+        timeout_s=5.0,
+        allow_private=True,
+    )
+    assert (delivery.ok, delivery.attempts) == (False, 0)
+    assert delivery.error.startswith("refused: host 169.254.169.254")
+    assert delivery.seconds < 1  # no attempt, no backoff
