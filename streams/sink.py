@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 MAX_ROWS = 10_000
 MAX_AGE_S = 1.0
 MAX_BACKOFF_S = 10.0
+# How far back a re-sent event whose timestamp is its receive time is looked for (client retries come
+# within minutes; the lookup's cost grows with the range, so not further).
+RESTAMPED_LOOKBACK = timedelta(hours=1)
 
 
 class ClickHouseSink:
@@ -191,34 +195,45 @@ class ClickHouseSink:
 
     async def _stored_ids(self, rows: list[EnrichedEvent]) -> set[str]:
         """Ids of these rows already in ClickHouse. A project's events share one partition (the key),
-        so no other sink can be inserting the same id concurrently."""
+        so no other sink can be inserting the same id concurrently.
+
+        Looked up in the rows' own time range (the table is ordered by project, timestamp). A row whose
+        timestamp is its receive time (sent without one, or replaced as implausible) would get a new
+        timestamp if the client re-sent it, so those ids are also looked up over the hour before.
+        """
         by_project: dict[str, list[EnrichedEvent]] = {}
         for row in rows:
             by_project.setdefault(row.project_id, []).append(row)
         stored: set[str] = set()
         for project_id, group in by_project.items():
-            ids = [r.event_id for r in group]
-            parameters: dict[str, Any] = {
-                "p": project_id,
-                "lo": min(r.timestamp for r in group),
-                "hi": max(r.timestamp for r in group),
-            }
-            in_ids = uuid_array_sql(ids)
-            if in_ids is None:  # an id that is not a canonical UUID text: let the client bind them
-                in_ids = "{ids:Array(UUID)}"
-                parameters["ids"] = ids
-            # S608: in_ids is canonical UUID texts only (checked), or the name of a bound parameter.
-            sql = (
-                "SELECT toString(event_id) FROM events WHERE project_id = {p:String}"  # noqa: S608
-                " AND timestamp BETWEEN {lo:DateTime64(3, 'UTC')} AND {hi:DateTime64(3, 'UTC')}"
-                f" AND event_id IN {in_ids}"
-            )
-            # The ids are in the text: allow it past the default max_query_size (256 KiB).
-            found = await self.clickhouse.query(
-                sql, parameters, settings={"max_query_size": max(len(sql) + 4096, 262_144)}
-            )
-            stored.update(row[0] for row in found)
+            stored |= await self._stored_in(project_id, group, timedelta(0))
+            restamped = [r for r in group if r.timestamp_adjusted or r.timestamp == r.received_at]
+            if restamped:
+                stored |= await self._stored_in(project_id, restamped, RESTAMPED_LOOKBACK)
         return stored
+
+    async def _stored_in(self, project_id: str, group: list[EnrichedEvent], lookback: timedelta) -> set[str]:
+        ids = [r.event_id for r in group]
+        parameters: dict[str, Any] = {
+            "p": project_id,
+            "lo": min(r.timestamp for r in group) - lookback,
+            "hi": max(r.timestamp for r in group),
+        }
+        in_ids = uuid_array_sql(ids)
+        if in_ids is None:  # an id that is not a canonical UUID text: let the client bind them
+            in_ids = "{ids:Array(UUID)}"
+            parameters["ids"] = ids
+        # S608: in_ids is canonical UUID texts only (checked), or the name of a bound parameter.
+        sql = (
+            "SELECT toString(event_id) FROM events WHERE project_id = {p:String}"  # noqa: S608
+            " AND timestamp BETWEEN {lo:DateTime64(3, 'UTC')} AND {hi:DateTime64(3, 'UTC')}"
+            f" AND event_id IN {in_ids}"
+        )
+        # The ids are in the text: allow it past the default max_query_size (256 KiB).
+        found = await self.clickhouse.query(
+            sql, parameters, settings={"max_query_size": max(len(sql) + 4096, 262_144)}
+        )
+        return {row[0] for row in found}
 
     async def _store_one_by_one(self, batch: Batch) -> None:
         """A batch ClickHouse refuses for its content: store what it takes, dead-letter the rest."""

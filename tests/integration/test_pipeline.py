@@ -150,3 +150,28 @@ async def test_another_projects_key_sees_nothing(server_factory) -> None:
         assert (
             await intruder.get("/api/v1/stats/overview", params={"project_id": server.project_id})
         ).status_code == 403
+
+
+async def test_a_resent_event_without_a_timestamp_is_stored_once(server_factory) -> None:
+    """Its timestamp is its receive time, so the second copy arrives with a later one."""
+    server = server_factory(roles="all")
+    plain = {"eventId": str(uuid.uuid4()), "type": "llm_call", "body": {"model": "gpt-4o", "latencyMs": 5}}
+    far_future = {
+        "eventId": str(uuid.uuid4()),
+        "type": "llm_call",
+        "timestamp": "2999-01-01T00:00:00Z",  # replaced by the receive time (timestampAdjusted)
+        "body": {"model": "gpt-4o", "latencyMs": 5},
+    }
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers) as client:
+        assert (await client.post(URL, json={"events": [plain, far_future]})).status_code == 202
+        await poll(client, "/api/v1/events", lambda b: len(b["events"]) == 2)
+        await asyncio.sleep(1.1)  # the copies get receive times in a later second
+        assert (await client.post(URL, json={"events": [plain, far_future]})).status_code == 202
+        marker = {"type": "log", "body": {"level": "info", "message": "after the copies"}}
+        assert (await client.post(URL, json=marker)).status_code == 202
+        # Same project, same partition, in order: once the marker is stored, so are the copies' fates.
+        page = await poll(client, "/api/v1/events", lambda b: len(b["events"]) >= 3, limit=500)
+        ids = sorted(e["eventId"] for e in page["events"] if e["type"] == "llm_call")
+        assert ids == sorted([plain["eventId"], far_future["eventId"]])
+        overview = (await client.get("/api/v1/stats/overview")).json()
+        assert overview["requests"]["last7d"] == 2
