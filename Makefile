@@ -63,6 +63,7 @@ clean: ## remove local state (.lynex), keeping the Kafka jars cache
 	@rm -rf .lynex
 
 .PHONY: bench
-bench: setup ## run the benchmarks (private Kafka, gateway, streams, freshness, query, SDK; ~15 min) -> bench/results/
+bench: setup ## run the benchmarks (private Kafka, gateway, streams, freshness, query, SDK, dashboard; ~15 min) -> bench/results/
 	@$(PY) -c "import fastapi, pydantic" 2>/dev/null || $(PY) -m pip install -q -e '.[bench]'
 	@$(PY) -m bench.run
+	@$(PY) -m bench.dashboard_bench

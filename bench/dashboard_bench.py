@@ -9,7 +9,6 @@ cold load and five warm ones each). Prints a table, writes bench/results/dashboa
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import resource
@@ -26,9 +25,6 @@ from bench.query_bench import PROJECT
 from bench.run import machine
 from bench.services import LynexServer, cores, new_api_key
 from bench.stats import CpuMeter, load_average, percentile
-from core.cli import bootstrap, build_context
-from core.control.migrations import migrate as migrate_control_plane
-from core.settings import load_settings
 from tests.support.services import REPO, free_port
 
 DASHBOARD = REPO / "dashboard"
@@ -75,10 +71,15 @@ def _children_cpu_s() -> float:
 
 
 def _build_dashboard() -> None:
+    chromium = os.environ.get("LYNEX_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).is_file():
+        raise SystemExit(f"bench.dashboard_bench: no browser at {chromium} (apt-get install chromium)")
+    if not (DASHBOARD / "node_modules" / "playwright-core").is_dir():
+        _say("dashboard/node_modules is missing: npm ci")
+        _run_with_progress(["npm", "ci", "--no-audit", "--no-fund"], "npm ci", 900, cwd=DASHBOARD)
     if (DASHBOARD / "dist" / "index.html").is_file():
         return
-    _say("dashboard/dist is missing: npm ci && npm run build")
-    _run_with_progress(["npm", "ci", "--no-audit", "--no-fund"], "npm ci", 900, cwd=DASHBOARD)
+    _say("dashboard/dist is missing: npm run build")
     _run_with_progress(["npm", "run", "build"], "npm run build", 900, cwd=DASHBOARD)
 
 
@@ -102,19 +103,6 @@ def _load(home: Path, rows: int) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     _say(f"  {loaded}")
     return loaded
-
-
-async def _create_owner(env: dict[str, str]) -> None:
-    """The INIT project, its key and its owner, as `lynex-server migrate` makes them: `serve` makes the
-    project and key but not the user, and `migrate` would also want a Kafka broker for its topics."""
-    settings = load_settings(env)
-    ctx = await build_context(settings)
-    try:
-        await migrate_control_plane(ctx.engine)
-        await bootstrap(settings, ctx)
-    finally:
-        ctx.clickhouse.close()  # never opened: bootstrap touches only the control plane
-        await ctx.engine.dispose()
 
 
 def _call_name(url: str) -> str:
@@ -274,7 +262,6 @@ def main() -> int:
         cpus=server_cpus,
         extra_env={"LYNEX_INIT__USER_EMAIL": EMAIL, "LYNEX_INIT__USER_PASSWORD": password},
     )
-    asyncio.run(_create_owner(server.env()))
     _say(
         f"starting --roles query on {server.url} (core {sorted(server_cpus)}; browser on {sorted(browser_cpus)})"
     )

@@ -130,6 +130,9 @@ def create_app(bootstrap: str, topic: str, keys: dict[str, str]) -> FastAPI:
         compression_type="zstd",
         linger_ms=2,
         max_request_size=8 * 1024 * 1024,
+        # The same batch size as Lynex's producer (core/kafka.py): the comparison is of the HTTP and
+        # validation stacks, not of a Kafka client setting either side could use.
+        max_batch_size=1024 * 1024,
     )
 
     @asynccontextmanager
