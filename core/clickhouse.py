@@ -47,8 +47,15 @@ class ClickHouse:
         return self._client
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        if self.embedded:
+            # One engine per process, not known to be safe for concurrent calls: one at a time.
+            with self._lock:
+                return getattr(self._connect(), method)(*args, **kwargs)
+        # A server: the HTTP client without a session takes concurrent queries (its connection
+        # pool), so the dashboard's parallel panel queries and the sink's inserts do not queue here.
         with self._lock:
-            return getattr(self._connect(), method)(*args, **kwargs)
+            client = self._connect()
+        return getattr(client, method)(*args, **kwargs)
 
     async def query(
         self, sql: str, parameters: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
