@@ -110,10 +110,13 @@ async def test_streams_killed_mid_stream_loses_and_duplicates_nothing(
     streams.start()
     accepted: list[str] = []
     total_batches = 100  # x 100 events = 10,000
+    killed = asyncio.Event()
 
     async def send_all() -> None:
         async with httpx.AsyncClient(base_url=gateway.url, headers=gateway.headers, timeout=30) as client:
             for b in range(total_batches):
+                if b == 60:  # on a fast machine the stream could end before the kill: half goes after it
+                    await killed.wait()
                 batch = [llm_event(b * 100 + i) for i in range(100)]
                 response = await client.post(URL, json={"events": batch})
                 assert response.status_code == 202, response.text
@@ -126,6 +129,7 @@ async def test_streams_killed_mid_stream_loses_and_duplicates_nothing(
         await asyncio.sleep(random.uniform(0.0, 0.5))
         streams.kill()  # SIGKILL: no flush, no commit
         killed_at = len(accepted)
+        killed.set()
         await asyncio.to_thread(streams.start)
         await sender
         await wait_for_drain(streams, kafka_bootstrap)
