@@ -199,15 +199,19 @@ class ClickHouseSink:
 
         Looked up in the rows' own time range (the table is ordered by project, timestamp). A row whose
         timestamp is its receive time (sent without one, or replaced as implausible) would get a new
-        timestamp if the client re-sent it, so those ids are also looked up over the hour before.
+        timestamp if the client re-sent it, so those ids are looked up over the hour before too.
         """
         by_project: dict[str, list[EnrichedEvent]] = {}
         for row in rows:
             by_project.setdefault(row.project_id, []).append(row)
         stored: set[str] = set()
         for project_id, group in by_project.items():
-            stored |= await self._stored_in(project_id, group, timedelta(0))
-            restamped = [r for r in group if r.timestamp_adjusted or r.timestamp == r.received_at]
+            own: list[EnrichedEvent] = []
+            restamped: list[EnrichedEvent] = []
+            for row in group:
+                (restamped if row.timestamp_adjusted or row.timestamp == row.received_at else own).append(row)
+            if own:
+                stored |= await self._stored_in(project_id, own, timedelta(0))
             if restamped:
                 stored |= await self._stored_in(project_id, restamped, RESTAMPED_LOOKBACK)
         return stored
