@@ -13,6 +13,8 @@ import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
+import { CHROMIUM, CHROMIUM_ARGS } from "../dashboard/e2e/chromium.mjs";
+
 const require = createRequire(new URL("../dashboard/package.json", import.meta.url));
 const { chromium } = require("playwright-core");
 
@@ -27,16 +29,6 @@ const SHOTS = path.resolve(shotsArg);
 const RANGES = rangesArg.split(",").filter(Boolean);
 const WARM = Number(warmArg);
 const TIMEOUT_MS = 120_000;
-// The same flags as dashboard/e2e/run.mjs: without the background-networking ones Chromium keeps dialling Google.
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 // STAT_PANELS and TIME_SERIES_PANELS in dashboard/src/features/overview/panels.ts.
 const PANELS = { stats: 7, charts: 5 };
 const CONTEXT_OPTIONS = { viewport: { width: 1440, height: 960 }, colorScheme: "dark" };
@@ -125,7 +117,7 @@ async function loadOnce(page, url, panels) {
 
 async function main() {
   mkdirSync(SHOTS, { recursive: true });
-  const browser = await chromium.launch({ executablePath: process.env.LYNEX_CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   const out = { browser: `Chromium ${browser.version()}`, viewport: CONTEXT_OPTIONS.viewport, ranges: {} };
   try {
     const login = await browser.newContext(CONTEXT_OPTIONS);

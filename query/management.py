@@ -134,6 +134,8 @@ def build_management_routes(
 async def _guarded(coro: Any) -> Any:
     try:
         return await coro
+    except LastOwner as exc:
+        raise Conflict(str(exc)) from exc
     except (SQLAlchemyError, OSError) as exc:
         raise Unavailable("control plane unavailable", retry_after=2) from exc
 
@@ -358,10 +360,7 @@ def _member_routes(auth: QueryAuth, accounts: Accounts) -> list[object]:
     ) -> UserOut:
         principal.require_owner(project_id)
         body: MemberBody = await decode_body(request, MemberBody)
-        try:
-            user = await _guarded(accounts.add_member(project_id, body.email, body.role))
-        except LastOwner as exc:
-            raise Conflict(str(exc)) from exc
+        user = await _guarded(accounts.add_member(project_id, body.email, body.role))
         if user is None:
             raise NotFound("no account with this email")
         return UserOut(id=user.id, email=user.email)
@@ -379,11 +378,7 @@ def _member_routes(auth: QueryAuth, accounts: Accounts) -> list[object]:
         user_id: Annotated[str, PathParameter()],
     ) -> None:
         principal.require_owner(project_id)
-        try:
-            removed = await _guarded(accounts.remove_member(project_id, user_id))
-        except LastOwner as exc:
-            raise Conflict(str(exc)) from exc
-        if not removed:
+        if not await _guarded(accounts.remove_member(project_id, user_id)):
             raise NotFound("no such member")
 
     return [list_members, add_member, remove_member]

@@ -12,12 +12,12 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Literal, cast
 
 import msgspec
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.control import tables
 from core.control.keys import new_id
@@ -235,7 +235,7 @@ class Accounts:
         return bool(result.rowcount)
 
     @staticmethod
-    async def _keep_an_owner(conn: Any, project_id: str) -> None:
+    async def _keep_an_owner(conn: AsyncConnection, project_id: str) -> None:
         """Inside the change's transaction: raising rolls it back."""
         m = tables.memberships
         owners = await conn.scalar(

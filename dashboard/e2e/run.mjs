@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.mjs";
 
 const [, , baseUrlArg, shotDirArg] = process.argv;
 if (!baseUrlArg || !shotDirArg) {
@@ -24,17 +25,6 @@ if (!baseUrlArg || !shotDirArg) {
 }
 const BASE = baseUrlArg.replace(/\/+$/, "");
 const SHOTS = path.resolve(shotDirArg);
-const CHROMIUM = process.env.LYNEX_CHROMIUM ?? "/usr/bin/chromium";
-// Without the background-networking flags Chromium keeps dialling Google's hosts, which a closed network refuses.
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const PROTOCOL = "LYNEX_E2E ";
 const PASSWORD = "correct horse battery staple";
 const EMAIL = `e2e-${Date.now().toString(36)}@example.com`;

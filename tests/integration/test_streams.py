@@ -6,6 +6,7 @@ import asyncio
 import random
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -169,30 +170,49 @@ class FlakyClickHouse(ClickHouse):
             raise ConnectionRefusedError("clickhouse: connection refused (simulated outage)")
 
 
-async def test_clickhouse_outage_loses_nothing_and_sends_nothing_to_dlq(
-    tmp_path: Path, kafka_bootstrap: str
-) -> None:
+@dataclass
+class SinkRig:
+    """A ClickHouseSink on fresh topics and a fresh embedded ClickHouse, with a producer to feed it."""
+
+    topics: Topics
+    clickhouse: ClickHouse
+    registry: CollectorRegistry
+    producer: AIOKafkaProducer
+    sink: ClickHouseSink
+
+    @property
+    def group(self) -> str:
+        return self.sink.group_id
+
+
+async def sink_rig(bootstrap: str, clickhouse: ClickHouse, partitions: int) -> SinkRig:
     settings = load_settings(
-        {"LYNEX_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap, "LYNEX_KAFKA__TOPIC_PARTITIONS": "2"}
+        {"LYNEX_KAFKA__BOOTSTRAP_SERVERS": bootstrap, "LYNEX_KAFKA__TOPIC_PARTITIONS": str(partitions)}
     )
     topics = Topics.with_prefix(new_prefix())
     await ensure_topics(settings.kafka, topics)
-    clickhouse = FlakyClickHouse(f"chdb://{tmp_path / 'ch'}")
     await migrate_clickhouse(clickhouse, 90)
     registry = CollectorRegistry()
-    metrics = StreamsMetrics(registry)
     producer = create_producer(settings.kafka, "test")
     await producer.start()
-    group = f"{topics.raw}-sink"
     sink = ClickHouseSink(
         settings=settings.kafka,
         topic=topics.enriched,
-        group_id=group,
+        group_id=f"{topics.raw}-sink",
         clickhouse=clickhouse,
         dead_letters=DeadLetters(producer, topics.dlq),
-        metrics=metrics,
+        metrics=StreamsMetrics(registry),
         max_age_s=0.2,
     )
+    return SinkRig(topics, clickhouse, registry, producer, sink)
+
+
+async def test_clickhouse_outage_loses_nothing_and_sends_nothing_to_dlq(
+    tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    clickhouse = FlakyClickHouse(f"chdb://{tmp_path / 'ch'}")
+    rig = await sink_rig(kafka_bootstrap, clickhouse, partitions=2)
+    topics, registry, producer, sink, group = rig.topics, rig.registry, rig.producer, rig.sink, rig.group
     prices = load_price_table()
     ids: list[str] = []
 
@@ -233,25 +253,9 @@ async def test_clickhouse_outage_loses_nothing_and_sends_nothing_to_dlq(
 
 async def test_sink_drops_ids_already_stored_from_later_records(tmp_path: Path, kafka_bootstrap: str) -> None:
     """A client re-sending stored events (new offsets, so a new insert token): only the check stops them."""
-    settings = load_settings(
-        {"LYNEX_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap, "LYNEX_KAFKA__TOPIC_PARTITIONS": "1"}
-    )
-    topics = Topics.with_prefix(new_prefix())
-    await ensure_topics(settings.kafka, topics)
     clickhouse = ClickHouse(f"chdb://{tmp_path / 'ch'}")
-    await migrate_clickhouse(clickhouse, 90)
-    registry = CollectorRegistry()
-    producer = create_producer(settings.kafka, "test")
-    await producer.start()
-    sink = ClickHouseSink(
-        settings=settings.kafka,
-        topic=topics.enriched,
-        group_id=f"{topics.raw}-sink",
-        clickhouse=clickhouse,
-        dead_letters=DeadLetters(producer, topics.dlq),
-        metrics=StreamsMetrics(registry),
-        max_age_s=0.2,
-    )
+    rig = await sink_rig(kafka_bootstrap, clickhouse, partitions=1)
+    topics, registry, producer, sink = rig.topics, rig.registry, rig.producer, rig.sink
     # Client timestamps, as the SDKs send: an event without one gets each receive time as its own.
     sent = [{**llm_event(i), "timestamp": _now().isoformat()} for i in range(300)]
     decoded = decode_events(encode({"events": sent}))
