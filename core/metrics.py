@@ -19,6 +19,13 @@ class GatewayMetrics:
             "Events acknowledged by Kafka and answered 202.",
             registry=registry,
         )
+        # Per project (projects are created by users, not clients: the label set stays small).
+        self.events_accepted_by_project = Counter(
+            "lynex_gateway_events_accepted_by_project",
+            "Events acknowledged by Kafka and answered 202, by project.",
+            ["project"],
+            registry=registry,
+        )
         self.requests_rejected = Counter(
             "lynex_gateway_requests_rejected",
             "Requests refused, by reason (invalid_events, unauthorized, forbidden, unavailable...).",
@@ -105,6 +112,36 @@ class StreamsMetrics:
             "Insert attempts that failed transiently (ClickHouse unavailable) and were retried.",
             registry=registry,
         )
+
+
+class AccountingMetrics:
+    """What happened to each project's events after the gateway: stored, or dead-lettered and why.
+
+    `count_stored` is for the sink to call after an insert; the dead-letter recorder counts the rest.
+    """
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.stored = Counter(
+            "lynex_streams_events_stored_by_project",
+            "Events inserted into ClickHouse, by project.",
+            ["project"],
+            registry=registry,
+        )
+        self.dead_lettered = Counter(
+            "lynex_streams_dead_lettered_by_project",
+            "Events in records that reached the DLQ, by project and stage (an undecodable record counts 0).",
+            ["project", "stage"],
+            registry=registry,
+        )
+        self.dead_letter_records = Counter(
+            "lynex_streams_dead_letter_records_recorded",
+            "DLQ records written to the ClickHouse dead_letters table, by project and stage.",
+            ["project", "stage"],
+            registry=registry,
+        )
+
+    def count_stored(self, project_id: str, events: int) -> None:
+        self.stored.labels(project_id).inc(events)
 
 
 class AlertMetrics:

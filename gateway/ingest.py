@@ -73,9 +73,10 @@ class Ingestor:
             )
         )
         self.metrics.events_accepted.inc(len(stamped))
+        self.metrics.events_accepted_by_project.labels(identity.project_id).inc(len(stamped))
         self.metrics.batch_size.observe(len(stamped))
         if self.usage is not None:
-            self.usage.record(identity.key_id, len(stamped))
+            self.usage.record(identity, len(stamped), received_at)
         if not is_batch:
             return Queued(status="queued", event_id=str(stamped[0].event_id)), decision
         ids = [str(e.event_id) for e in stamped]

@@ -61,11 +61,16 @@ def _m004_alert_rules(conn: sa.Connection) -> None:
     tables.alert_rules.create(conn, checkfirst=True)
 
 
+def _m005_usage_accepted(conn: sa.Connection) -> None:
+    tables.usage_accepted.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "projects_and_keys", _m001_projects_and_keys),
     (2, "project_rate_limits", _m002_project_rate_limits),
     (3, "users_sessions_memberships", _m003_users_sessions_memberships),
     (4, "alert_rules", _m004_alert_rules),
+    (5, "usage_accepted", _m005_usage_accepted),
 ]
 
 

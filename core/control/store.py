@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.control import tables
 from core.control.keys import display_prefix, generate_key, hash_key, is_well_formed, new_id
+from core.control.usage import AcceptedCounts, accepted_between, add_accepted
 
 
 class Project(msgspec.Struct, frozen=True):
@@ -116,10 +117,14 @@ class ControlPlane:
                 .values(rate_limit_per_s=rate_per_s, rate_limit_burst=burst)
             )
 
-    async def record_usage(self, usage: dict[str, tuple[int, datetime]]) -> None:
-        """Add accepted-event counts and last-used times per key (one statement per key, one transaction)."""
+    async def record_usage(
+        self, usage: dict[str, tuple[int, datetime]], accepted: AcceptedCounts | None = None
+    ) -> None:
+        """Add accepted-event counts and last-used times per key (one statement per key), and the
+        per-project, per-minute accepted counts, in one transaction: a failed write changes nothing."""
         k = tables.api_keys
         async with self.engine.begin() as conn:
+            await add_accepted(conn, accepted or {})
             for key_id, (count, last_used) in usage.items():
                 await conn.execute(
                     k.update()
@@ -133,6 +138,10 @@ class ControlPlane:
                         ),
                     )
                 )
+
+    async def accepted_events(self, project_id: str, start: datetime, end: datetime) -> int:
+        """Events of the project the gateway accepted in the whole minutes from `start` to `end`."""
+        return await accepted_between(self.engine, project_id, start, end)
 
     async def list_keys(self, project_id: str) -> list[ApiKey]:
         k = tables.api_keys

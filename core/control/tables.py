@@ -89,3 +89,15 @@ alert_rules = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Events the gateway accepted (answered 202), per project and UTC minute: the one source of accepted
+# counts (the accounting view compares them with what was stored; plans and quotas meter from it).
+# Written in batches by the gateway's usage writer, never per request. No foreign key: usage outlives
+# a project's deletion (billing still needs it).
+usage_accepted = sa.Table(
+    "usage_accepted",
+    metadata,
+    sa.Column("project_id", sa.String(64), primary_key=True),
+    sa.Column("minute", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("events", sa.BigInteger, nullable=False),
+)
