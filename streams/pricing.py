@@ -49,12 +49,10 @@ import msgspec
 
 CostSource = Literal["client", "table", "unknown_model"]
 
-# Everything that may follow a family name in the id of one of its snapshots (see the docstring).
-_VERSION_NOISE = re.compile(
-    r"(?:[-@](?:\d{4}-\d{2}-\d{2}|\d{2}-\d{4}|\d{2}-\d{2}|\d{3,8}|0|latest|preview|exp|v\d+(?::\d+)?))*"
-)
-_HOSTED_PREFIX = re.compile(r"^(?:[a-z]{2,6}\.)?(?:anthropic|mistral)\.")
+# Table entries only (operator input, checked once at start-up): client strings never meet a regex.
 _CANONICAL_MATCH = re.compile(r"^(?:[a-z0-9_.-]+/)?[a-z0-9][a-z0-9_.:@-]*$")
+_HOSTS = frozenset({"anthropic", "mistral"})
+_NOISE_WORDS = frozenset({"0", "latest", "preview", "exp"})
 _LOOKUP_CACHE_SIZE = 4096
 
 
@@ -98,8 +96,77 @@ _History = tuple[tuple[datetime, ...], tuple[Price, ...]]
 
 def normalize_model(model: str) -> str:
     """The model id as the table spells it: step 1 of the matching rule in the module docstring."""
-    name = _HOSTED_PREFIX.sub("", model.strip().lower().rsplit("/", 1)[-1])
+    name = _strip_hosted_prefix(model.strip().lower().rsplit("/", 1)[-1])
     return name.replace(".", "-") if name.startswith("claude-") else name
+
+
+def _strip_hosted_prefix(name: str) -> str:
+    """Drop a Bedrock `[region.]anthropic.` or `mistral.` prefix (region: 2 to 6 ASCII letters)."""
+    head, dot, rest = name.partition(".")
+    if dot and head in _HOSTS:
+        return rest
+    if dot and 2 <= len(head) <= 6 and head.isascii() and head.isalpha():
+        host, dot, rest = rest.partition(".")
+        if dot and host in _HOSTS:
+            return rest
+    return name
+
+
+def is_version_noise(suffix: str) -> bool:
+    """Whether `suffix` is nothing but version noise (step 3 of the module docstring), in linear time.
+
+    Client strings never meet a regex here: the one this replaces backtracked exponentially on ids such
+    as `o1` + `-2024-01-01` x 23 + `!` (a date also reads as a version plus a `-MM-DD`), 3.5 s of CPU for
+    one 256-character id. Instead the suffix is cut at every `-` and `@`, and one left-to-right pass
+    marks which pieces can start a token; a token spans one piece, or two or three for dates.
+    """
+    if not suffix:
+        return True
+    if suffix[0] not in "-@":
+        return False
+    seps: list[str] = []
+    pieces: list[str] = []
+    start = 1
+    for index, char in enumerate(suffix):
+        if char in "-@":
+            if index:
+                pieces.append(suffix[start:index])
+            seps.append(char)
+            start = index + 1
+    pieces.append(suffix[start:])
+    reachable = [False] * (len(pieces) + 1)
+    reachable[0] = True
+    for index in range(len(pieces)):
+        if reachable[index]:
+            for width in _token_widths(seps, pieces, index):
+                reachable[index + width] = True
+    return reachable[-1]
+
+
+def _token_widths(seps: list[str], pieces: list[str], index: int) -> list[int]:
+    """How many pieces a noise token starting at `pieces[index]` can span (none when it cannot start one)."""
+    piece = pieces[index]
+    widths: list[int] = []
+    if piece in _NOISE_WORDS or _digits(piece, 3, 8) or _is_revision(piece):
+        widths.append(1)
+    dashed: list[str] = []  # the pieces right after this one that a `-` joins to it, up to two
+    while len(dashed) < 2 and index + len(dashed) + 1 < len(pieces) and seps[index + len(dashed) + 1] == "-":
+        dashed.append(pieces[index + len(dashed) + 1])
+    if dashed and _digits(piece, 2, 2) and (_digits(dashed[0], 4, 4) or _digits(dashed[0], 2, 2)):
+        widths.append(2)  # -09-2025, -05-20
+    if len(dashed) == 2 and _digits(piece, 4, 4) and all(_digits(part, 2, 2) for part in dashed):
+        widths.append(3)  # -2024-08-06
+    return widths
+
+
+def _digits(piece: str, shortest: int, longest: int) -> bool:
+    return shortest <= len(piece) <= longest and piece.isascii() and piece.isdigit()
+
+
+def _is_revision(piece: str) -> bool:
+    """`v2`, `v1:0`."""
+    major, colon, minor = piece[1:].partition(":")
+    return piece[:1] == "v" and _digits(major, 1, len(major)) and (not colon or _digits(minor, 1, len(minor)))
 
 
 class PriceTable:
@@ -155,7 +222,7 @@ class PriceTable:
         end = len(name)
         while end > 0:
             history = self._families.get(name[:end])
-            if history is not None and _VERSION_NOISE.fullmatch(name, end):
+            if history is not None and is_version_noise(name[end:]):
                 return history
             end = max(name.rfind("-", 0, end), name.rfind("@", 0, end))
         return None

@@ -7,11 +7,15 @@ Expected costs are worked out by hand from the per-1M prices in streams/data/mod
 from __future__ import annotations
 
 import json
+import re
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from streams.pricing import (
     CostResult,
@@ -19,6 +23,7 @@ from streams.pricing import (
     PriceTable,
     PriceTableError,
     estimate_cost,
+    is_version_noise,
     load_price_table,
     parse_price_table,
 )
@@ -342,3 +347,49 @@ def test_a_table_file_loads_from_a_path(tmp_path: Path) -> None:
     price = load_price_table(path).lookup("local-model-latest", None, NOW)
     assert price is not None
     assert (price.input, price.output, price.effective, price.provider) == (1, 2, date(2025, 1, 1), "test")
+
+
+# The grammar of version noise as the regex that used to implement it (ASCII digits): an oracle for
+# short ids only, where its exponential backtracking cannot bite.
+NOISE_GRAMMAR = re.compile(
+    r"(?:[-@](?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}-[0-9]{4}|[0-9]{2}-[0-9]{2}|[0-9]{3,8}|0|latest|preview"
+    r"|exp|v[0-9]+(?::[0-9]+)?))*"
+)
+NOISE_PIECES = ["-", "@", "0", "1", "12", "123", "2024", "-2024-08-06", "v1", ":", "latest", "x", "-preview"]
+
+
+@settings(max_examples=2_000, deadline=None)
+@example("@12@x0-2024-08-06")  # a date token must not borrow pieces across an `@`
+@example("-09-2025-05-20@001-v1:0")
+@given(st.lists(st.sampled_from(NOISE_PIECES), max_size=12).map("".join))
+def test_version_noise_follows_its_documented_grammar(suffix: str) -> None:
+    assert is_version_noise(suffix) == bool(NOISE_GRAMMAR.fullmatch(suffix)), suffix
+
+
+def adversarial_names(count: int) -> list[str]:
+    """Distinct ids of <= 256 characters that made the old regex backtrack exponentially.
+
+    A date `-2024-01-01` also reads as a version `-2024` plus `-01-01`, so 23 of them after a family
+    name with a bad last character left 2**23 ways to try; each took ~3.5 s before the rewrite. They
+    differ in their last character so that the lookup cache cannot answer for them.
+    """
+    shapes = ["o1" + "-2024-01-01" * 23, "gpt-4o" + "-2024-01-01" * 22, "claude-3-opus" + "-2024-01-01" * 21]
+    names = [f"{shape}{chr(0x4E00 + n)}" for n in range(count) for shape in shapes][:count]
+    assert all(len(name) <= 256 for name in names)
+    return names
+
+
+def test_adversarial_model_ids_are_looked_up_in_linear_time(table: PriceTable) -> None:
+    names = adversarial_names(1_000)
+    started = time.perf_counter()
+    for name in names:
+        assert table.lookup(name, "openai", NOW) is None
+    elapsed = time.perf_counter() - started
+    # Linear: ~0.1 ms per id here; the backtracking regex took seconds for each one.
+    assert elapsed < 1.0, f"1,000 adversarial lookups took {elapsed:.2f} s"
+
+
+def test_a_long_run_of_version_noise_still_matches(table: PriceTable) -> None:
+    price = table.lookup("o1" + "-2024-01-01" * 23, None, NOW)
+    assert price is not None
+    assert price.match == "o1"
