@@ -463,3 +463,7 @@ def test_readme_cluster_ddl_matches_the_migrations() -> None:
     assert _paren_block(section, "lynex.events_1m_local ON CLUSTER") == _paren_block(
         rollup, "TABLE IF NOT EXISTS events_1m"
     )
+    dead_letters = (REPO / "contracts/clickhouse/0004_dead_letters.sql").read_text(encoding="utf-8")
+    assert _paren_block(section, "lynex.dead_letters_local ON CLUSTER") == _paren_block(
+        dead_letters, "TABLE IF NOT EXISTS dead_letters"
+    )
