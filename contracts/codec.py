@@ -1,7 +1,9 @@
 """Encoders and decoders for the wire contract, built once and reused (msgspec's fast path).
 
 Decoding a request never raises past this module: it returns the decoded events or a list of
-`FieldError`s, each naming the event index and the JSON path of the bad field.
+`FieldError`s, each naming the event index and the JSON path of the bad field. Every failure counts:
+invalid JSON or UTF-8, nesting deeper than `MAX_JSON_DEPTH` (checked before msgspec recurses), numbers
+out of range, and invalid fields.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from typing import Annotated, Any
 
 import msgspec
 
+from contracts.depth import exceeds_depth
 from contracts.events import MAX_BATCH_EVENTS, Event, EventBatch, RawEnvelope
+from contracts.limits import MAX_JSON_DEPTH
 
 
 class FieldError(msgspec.Struct, frozen=True):
@@ -36,13 +40,27 @@ _encoder = msgspec.json.Encoder()
 _PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
 
 
-def _split_error(exc: msgspec.ValidationError | msgspec.DecodeError) -> tuple[str, str]:
+# What msgspec raises on bytes it cannot take: DecodeError (ValidationError is a subclass), and
+# UnicodeDecodeError (a ValueError) for invalid UTF-8 inside a string. RecursionError is kept out by
+# the depth check that runs first; it is caught too so that no input can reach a 5xx.
+_DecodeFailure = (msgspec.DecodeError, ValueError, RecursionError)
+
+
+def _split_error(exc: BaseException) -> tuple[str, str]:
     """msgspec says "Expected `int`, got `str` - at `$.body.tokens`"; split message and path."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "$", f"invalid JSON: not UTF-8 at byte {exc.start}"
+    if isinstance(exc, RecursionError):
+        return "$", f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels"
     text = str(exc)
     match = _PATH_RE.search(text)
     if match is None:
-        return "$", text
-    return match.group(1), text[: match.start()]
+        path, message = "$", text
+    else:
+        path, message = match.group(1), text[: match.start()]
+    if not isinstance(exc, msgspec.ValidationError):
+        message = f"invalid JSON: {message}"
+    return path, message
 
 
 def _prefixed(path: str, prefix: str) -> str:
@@ -56,20 +74,20 @@ def decode_events(payload: bytes) -> tuple[list[Event], bool] | list[FieldError]
     event by event, so that the client learns about every bad event, not just the first.
     """
     payload = payload.lstrip(b" \t\r\n")
+    if exceeds_depth(payload, MAX_JSON_DEPTH):
+        return [FieldError(path="$", message=f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels")]
     if payload[:1] != b"{":
         try:
             _any_decoder.decode(payload)
-        except msgspec.DecodeError as exc:
-            return [FieldError(path="$", message=f"invalid JSON: {exc}")]
+        except _DecodeFailure as exc:
+            return [FieldError(path="$", message=_split_error(exc)[1])]
         return [FieldError(path="$", message='expected a JSON object: one event or {"events": [...]}')]
     if _is_batch(payload):
         return _decode_batch(payload)
     try:
         return [_event_decoder.decode(payload)], False
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except _DecodeFailure as exc:
         path, message = _split_error(exc)
-        if isinstance(exc, msgspec.DecodeError) and not isinstance(exc, msgspec.ValidationError):
-            message = f"invalid JSON: {message}"
         return [FieldError(path=path, message=message)]
 
 
@@ -83,24 +101,27 @@ def _is_batch(payload: bytes) -> bool:
 def _decode_batch(payload: bytes) -> tuple[list[Event], bool] | list[FieldError]:
     try:
         return _batch_decoder.decode(payload).events, True
-    except msgspec.ValidationError:
-        pass
-    except msgspec.DecodeError as exc:
-        return [FieldError(path="$", message=f"invalid JSON: {exc}")]
+    except msgspec.ValidationError as exc:
+        first = exc
+    except _DecodeFailure as exc:
+        return [FieldError(path="$", message=_split_error(exc)[1])]
     try:
         loose = _loose_batch_decoder.decode(payload)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except _DecodeFailure as exc:
         path, message = _split_error(exc)
         return [FieldError(path=path, message=message)]
     errors: list[FieldError] = []
     for index, raw in enumerate(loose.events):
         try:
             _event_decoder.decode(raw)
-        except msgspec.ValidationError as exc:
+        except _DecodeFailure as exc:
             path, message = _split_error(exc)
             errors.append(
                 FieldError(path=_prefixed(path, f"$.events[{index}]"), message=message, index=index)
             )
+    if not errors:  # the batch as a whole was refused for a reason no single event shows
+        path, message = _split_error(first)
+        errors.append(FieldError(path=path, message=message))
     return errors
 
 

@@ -2,6 +2,10 @@
 
 Evolution rules: every Struct is frozen; a new field always gets a default; a field's type never
 changes; a removed field is only ever ignored, never reused with another meaning.
+
+Limits beyond the field types (contracts/limits.py; the gateway enforces them): a request body is at
+most 5 MiB after gzip decompression and nests at most 64 levels of arrays/objects; each event is at most
+4.5 MiB as the gateway encodes it; a batch holds 1 to 1,000 events.
 """
 
 from __future__ import annotations

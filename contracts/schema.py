@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from contracts.events import Event, EventBatch
+from contracts.limits import MAX_EVENT_BYTES, MAX_JSON_DEPTH, MAX_REQUEST_BYTES
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "event.v1.json"
 
@@ -26,6 +27,17 @@ def generate() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://lynex.dev/schema/event.v1.json"
     schema["title"] = "Lynex event (v1): one event or {events: [...]}"
+    # JSON Schema has no keyword for nesting depth or encoded size: they are stated here and enforced
+    # by the gateway (contracts.limits), and `x-` keywords are annotations validators ignore.
+    schema["description"] = (
+        f"A request body nests at most {MAX_JSON_DEPTH} levels of arrays and objects (the event object "
+        f"is level 1, a batch's event is level 3); it is at most {MAX_REQUEST_BYTES} bytes after gzip "
+        f"decompression, and each event at most {MAX_EVENT_BYTES} bytes as JSON once the gateway has "
+        "stamped it. Deeper bodies get 422, larger ones 413."
+    )
+    schema["x-maxNestingDepth"] = MAX_JSON_DEPTH
+    schema["x-maxRequestBytes"] = MAX_REQUEST_BYTES
+    schema["x-maxEventBytes"] = MAX_EVENT_BYTES
     return schema
 
 

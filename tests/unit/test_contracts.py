@@ -12,7 +12,9 @@ import pytest
 
 from contracts import schema
 from contracts.codec import FieldError, decode_events, encode
-from contracts.events import EVENT_TYPES, LlmCallEvent
+from contracts.depth import exceeds_depth
+from contracts.events import EVENT_TYPES, CustomEvent, LlmCallEvent
+from contracts.limits import MAX_JSON_DEPTH
 
 CONTRACTS = Path(schema.__file__).parent
 EXAMPLES = sorted((CONTRACTS / "examples").glob("*.json"))
@@ -89,6 +91,18 @@ INVALID = [
     (b"[]", "$", "JSON object"),
     (b"{not json", "$", "invalid JSON"),
     (b"", "$", "invalid JSON"),
+    # Hostile input: each of these raised past the codec (a 500 at the gateway) before.
+    (b'{"type": "log", "body": {"level": "info", "message": "\xff"}}', "$", "not UTF-8"),
+    (b'{"type": "custom", "body": {"\xc3": 1}}', "$", "not UTF-8"),
+    (b'{"events": [{"type": "log", "body": {"level": "info", "message": "\xed\xa0\x80"}}]}', "$", "UTF-8"),
+    (b'"\xff"', "$", "not UTF-8"),
+    (b'{"type": "log", "body": {"level": "info", "message": "\\ud800"}}', "$", "invalid JSON"),
+    (b'{"type": "log", "body": {"level": "info", "message": "\\udc00x"}}', "$", "invalid JSON"),
+    (b'{"type": "custom", "body": {"n": 1e999}}', "$.body[...]", "out of range"),
+    (b'{"type": "custom", "body": {"n": ' + b"9" * 5000 + b"}}", "$.body[...]", "out of range"),
+    (b'{"type": "custom", "body": {"a": ' + b"[" * 5000 + b"]" * 5000 + b"}}", "$", "deeper than 64"),
+    (b"[" * 100_000, "$", "deeper than 64"),
+    (b'{"events": [{"type": "custom", "body": {"a": ' + b"{" * 2000, "$", "deeper than 64"),
 ]
 
 
@@ -120,6 +134,45 @@ def test_batch_reports_every_invalid_event_with_its_index() -> None:
     ]
 
 
+def nested(depth: int) -> bytes:
+    """A custom event whose request body nests exactly `depth` levels (the event is 1, its body 2)."""
+    inner = depth - 2
+    return b'{"type": "custom", "body": {"a": ' + b"[" * inner + b'"[{\\"x"' + b"]" * inner + b"}}"
+
+
+def test_nesting_depth_limit_is_exact_and_independent_of_the_stack() -> None:
+    accepted = decode_events(nested(MAX_JSON_DEPTH))
+    assert isinstance(accepted, tuple), accepted
+    assert isinstance(accepted[0][0], CustomEvent)
+    assert decode_events(nested(MAX_JSON_DEPTH + 1)) == [
+        FieldError(path="$", message=f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels")
+    ]
+
+    def deep_stack(levels: int) -> object:
+        # Called with most of the recursion limit used up: msgspec alone would fail here.
+        return deep_stack(levels - 1) if levels else decode_events(nested(MAX_JSON_DEPTH))
+
+    assert isinstance(deep_stack(sys.getrecursionlimit() - 150), tuple)
+
+
+@pytest.mark.parametrize(
+    ("document", "depth"),
+    [
+        (b"1", 0),
+        (b"[]", 1),
+        (b'{"a": [1, {"b": []}], "c": {}}', 4),
+        (b'["]]]]", "[[[[[[", "\\\\", "\\"[[["]', 1),  # brackets inside strings, escapes
+        (b'[[["\\\\"], ["\\"]"]]]', 3),
+        (b"[" * 70 + b"]" * 70, 70),
+        (b"[[], " * 40 + b"[]" + b"]" * 40, 41),
+    ],
+)
+def test_depth_is_measured_outside_strings(document: bytes, depth: int) -> None:
+    assert exceeds_depth(document, depth) is False
+    assert exceeds_depth(document, depth - 1) is (depth > 0)
+    assert json.loads(document) is not None or document == b"null"
+
+
 def test_batch_over_1000_events_is_refused() -> None:
     event = {"type": "log", "body": {"level": "info", "message": "x"}}
     errors = decode_events(json.dumps({"events": [event] * 1001}).encode())
@@ -136,6 +189,8 @@ def test_json_schema_accepts_the_examples_shape() -> None:
     doc = json.loads(schema.SCHEMA_PATH.read_text())
     assert {"LlmCallEvent", "EventBatch", "Tokens"} <= set(doc["$defs"])
     assert doc["$defs"]["LlmCallEvent"]["properties"]["type"]["enum"] == ["llm_call"]
+    assert doc["x-maxNestingDepth"] == MAX_JSON_DEPTH
+    assert f"{MAX_JSON_DEPTH} levels" in doc["description"]
 
 
 def test_structs_are_frozen() -> None:
