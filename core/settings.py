@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from contracts.limits import MAX_REQUEST_BYTES
+
 PREFIX = "LYNEX_"
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - the refused-in-production default
 
@@ -75,9 +77,11 @@ class ClickHouseSettings(_Section, frozen=True):
 
 
 class GatewaySettings(_Section, frozen=True):
-    max_body_bytes: Annotated[Positive, _doc("Request size cap, also applied after gzip decompression.")] = (
-        5 * 1024 * 1024
-    )
+    max_body_bytes: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=MAX_REQUEST_BYTES),
+        _doc("Request size cap, also after gzip decompression; at most the size budget's 5 MiB."),
+    ] = MAX_REQUEST_BYTES
     key_cache_ttl_s: Annotated[PositiveFloat, _doc("How long a key lookup is cached (revocation delay).")] = (
         10.0
     )

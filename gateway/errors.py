@@ -4,9 +4,9 @@ GatewayError
 ├── Unauthorized        401  no API key
 ├── Forbidden           403  unknown/revoked key, or an event for another project
 ├── BadBody             400  corrupt gzip
-├── PayloadTooLarge     413  over the size cap, before or after decompression
+├── PayloadTooLarge     413  over the request size before or after gzip, an event or the record as written
 ├── UnsupportedEncoding 415  a Content-Encoding other than gzip/identity
-├── InvalidEvents       422  invalid JSON or events; names index + JSON path of each bad field
+├── InvalidEvents       422  invalid JSON, UTF-8 or events, nesting too deep; index + JSON path of each
 ├── RateLimited         429  over the key's rate (Retry-After)
 └── Unavailable         503  Kafka or the control plane unreachable, or load shed (Retry-After)
 
@@ -43,7 +43,16 @@ class BadBody(GatewayError):
 
 
 class PayloadTooLarge(GatewayError):
+    """Over a size limit; `errors` names each event over the event limit (path and index)."""
+
     status, code = 413, "payload_too_large"
+
+    def __init__(self, message: str, errors: Sequence[FieldError] = ()) -> None:
+        super().__init__(message)
+        self.errors = list(errors)
+
+    def body(self) -> ErrorBody:
+        return ErrorBody(error=self.code, message=self.message, errors=self.errors)
 
 
 class UnsupportedEncoding(GatewayError):

@@ -10,6 +10,7 @@ from contracts.codec import FieldError, decode_events, encode
 from contracts.events import Event, RawEnvelope
 from core.control.store import KeyIdentity
 from core.metrics import GatewayMetrics
+from gateway.budget import check_budget
 from gateway.errors import Forbidden, InvalidEvents, RateLimited, Unavailable
 from gateway.ratelimit import Decision, RateLimiter
 from gateway.sink import EventSink, SinkUnavailable
@@ -57,6 +58,11 @@ class Ingestor:
         events, is_batch = decoded
         received_at = datetime.now(UTC)
         stamped = _attribute(events, identity.project_id, received_at)
+        envelope = RawEnvelope(
+            project_id=identity.project_id, key_id=identity.key_id, received_at=received_at, events=stamped
+        )
+        value = encode(envelope)
+        check_budget(envelope, value, is_batch)
         decision = self.limiter.take(identity.key_id, len(stamped), identity.rate_per_s, identity.burst)
         if not decision.allowed:
             raise RateLimited(
@@ -64,14 +70,7 @@ class Ingestor:
                 retry_after=decision.retry_after_s,
                 limit=decision.limit,
             )
-        await self._write(
-            RawEnvelope(
-                project_id=identity.project_id,
-                key_id=identity.key_id,
-                received_at=received_at,
-                events=stamped,
-            )
-        )
+        await self._write(envelope.project_id.encode(), value, len(stamped))
         self.metrics.events_accepted.inc(len(stamped))
         self.metrics.events_accepted_by_project.labels(identity.project_id).inc(len(stamped))
         self.metrics.batch_size.observe(len(stamped))
@@ -82,22 +81,20 @@ class Ingestor:
         ids = [str(e.event_id) for e in stamped]
         return QueuedBatch(status="queued", accepted=len(stamped), event_ids=ids), decision
 
-    async def _write(self, envelope: RawEnvelope) -> None:
-        n = len(envelope.events)
+    async def _write(self, key: bytes, value: bytes, n: int) -> None:
         if (
             self.inflight_requests >= self.max_inflight_requests
             or self.inflight_events + n > self.max_inflight_events
         ):
             self.metrics.requests_rejected.labels("shed").inc()
             raise Unavailable("gateway overloaded: too much work waiting for Kafka", retry_after=1)
-        value = encode(envelope)
         self.inflight_requests += 1
         self.inflight_events += n
         self.metrics.inflight_requests.inc()
         self.metrics.inflight_events.inc(n)
         try:
             with self.metrics.produce_latency.time():
-                await self.sink.send(envelope.project_id.encode(), value)
+                await self.sink.send(key, value)
         except SinkUnavailable as exc:
             raise Unavailable(str(exc), retry_after=2) from exc
         finally:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from contracts.codec import decode_envelope
+from contracts.codec import decode_envelope, decode_events, encode
+from contracts.limits import MAX_EVENT_BYTES, MAX_RECORD_BYTES, MAX_REQUEST_BYTES
 from core.control.key_cache import KeyCache
 from core.control.store import KeyIdentity
 from core.metrics import GatewayMetrics
@@ -144,6 +145,101 @@ async def test_oversized_body_is_413(tmp_path: Path) -> None:
         big = {**LOG, "body": {"level": "info", "message": "x" * 20_000}}
         response = await gw.client.post(URL, json=big, headers=gw.headers)
         assert response.status_code == 413
+        assert gw.sink.records == []  # type: ignore[attr-defined]
+
+
+def log_of_size(size: int, event_id: str = "0b7f8a52-2f3c-4c47-9a3a-1f1c2f6d4e08") -> dict[str, object]:
+    """A log event whose encoding as the gateway writes it (project and timestamp stamped) is `size` bytes."""
+    event: dict[str, object] = {
+        "type": "log",
+        "eventId": event_id,
+        "projectId": "unit-project",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "body": {"level": "info", "message": ""},
+    }
+    decoded = decode_events(json.dumps(event).encode())
+    assert isinstance(decoded, tuple)
+    overhead = len(encode(decoded[0][0]))
+    return {**event, "body": {"level": "info", "message": "x" * (size - overhead)}}
+
+
+async def test_event_over_the_event_limit_as_written_is_413_naming_its_index(tmp_path: Path) -> None:
+    async with inprocess_gateway(tmp_path) as gw:
+        at_limit = log_of_size(MAX_EVENT_BYTES)
+        over = log_of_size(MAX_EVENT_BYTES + 1, event_id="0b7f8a52-2f3c-4c47-9a3a-1f1c2f6d4e09")
+        response = await gw.client.post(URL, json={"events": [LOG, over]}, headers=gw.headers)
+        assert response.status_code == 413, response.text
+        body = response.json()
+        assert body["error"] == "payload_too_large"
+        assert body["errors"] == [
+            {
+                "path": "$.events[1]",
+                "index": 1,
+                "message": f"event is {MAX_EVENT_BYTES + 1} bytes as written, over the "
+                f"{MAX_EVENT_BYTES}-byte event limit",
+            }
+        ]
+        single = await gw.client.post(URL, json=over, headers=gw.headers)
+        assert single.status_code == 413
+        assert single.json()["errors"][0]["path"] == "$"
+        assert gw.sink.records == []  # type: ignore[attr-defined]
+        accepted = await gw.client.post(URL, json=at_limit, headers=gw.headers)
+        assert accepted.status_code == 202, accepted.text
+        [(_, value)] = gw.sink.records  # type: ignore[attr-defined]
+        assert len(encode(decode_envelope(value).events[0])) == MAX_EVENT_BYTES
+
+
+async def test_event_size_is_measured_as_written_not_as_sent(tmp_path: Path) -> None:
+    # `1e9` (3 bytes) is written as `1000000000.0` (12): 1.6 MB sent, 5.2 MB written.
+    floats = b'{"type": "custom", "body": {"a": [' + b",".join([b"1e9"] * 400_000) + b"]}}"
+    assert len(floats) < MAX_EVENT_BYTES
+    async with inprocess_gateway(tmp_path) as gw:
+        response = await gw.client.post(URL, content=floats, headers=gw.headers)
+        assert response.status_code == 413, response.text
+        assert response.json()["errors"][0]["message"].startswith("event is 5")
+        assert gw.sink.records == []  # type: ignore[attr-defined]
+
+
+async def test_request_over_the_record_limit_as_written_is_413(tmp_path: Path) -> None:
+    # Two events of ~3.5 MB each as written: each fits the event limit, together not one record.
+    event = b'{"type": "custom", "body": {"a": [' + b",".join([b"1e9"] * 270_000) + b"]}}"
+    payload = b'{"events": [' + event + b"," + event + b"]}"
+    assert len(payload) < MAX_REQUEST_BYTES
+    async with inprocess_gateway(tmp_path) as gw:
+        response = await gw.client.post(URL, content=payload, headers=gw.headers)
+        assert response.status_code == 413, response.text
+        assert f"over the {MAX_RECORD_BYTES}-byte record limit" in response.json()["message"]
+        assert "errors" not in response.json()
+        assert gw.sink.records == []  # type: ignore[attr-defined]
+        one = await gw.client.post(URL, content=b'{"events": [' + event + b"]}", headers=gw.headers)
+        assert one.status_code == 202, one.text
+
+
+HOSTILE = {
+    "nesting past the limit": b'{"type": "custom", "body": {"a": ' + b"[" * 63 + b"]" * 63 + b"}}",
+    "deep enough to exhaust the stack": b'{"type": "custom", "body": {"a": '
+    + b"[" * 5000
+    + b"]" * 5000
+    + b"}}",
+    "unclosed nesting": b"[" * 200_000,
+    "invalid UTF-8 in a string": b'{"type": "log", "body": {"level": "info", "message": "\xff\xfe"}}',
+    "invalid UTF-8 in a key": b'{"type": "custom", "body": {"\xc3(": 1}}',
+    "an encoded surrogate": b'{"events": [{"type": "log", "body": {"level": "info", "message": "\xed\xa0\x80"}}]}',
+    "a lone surrogate escape": b'{"type": "log", "body": {"level": "info", "message": "\\udc00"}}',
+    "an integer of 5,000 digits": b'{"type": "custom", "body": {"n": ' + b"7" * 5000 + b"}}",
+    "a float out of range": b'{"type": "custom", "body": {"n": -1e400}}',
+    "a NUL byte": b'{"type": "log", "body": {"level": "info", "message": "a\x00b"}}',
+}
+
+
+@pytest.mark.parametrize("payload", HOSTILE.values(), ids=HOSTILE.keys())
+async def test_hostile_bodies_get_422_and_write_nothing(tmp_path: Path, payload: bytes) -> None:
+    async with inprocess_gateway(tmp_path) as gw:
+        response = await gw.client.post(URL, content=payload, headers=gw.headers)
+        assert response.status_code == 422, response.text
+        [error] = response.json()["errors"]
+        assert error["path"].startswith("$")
+        assert error["message"]
         assert gw.sink.records == []  # type: ignore[attr-defined]
 
 
