@@ -10,10 +10,13 @@ from core.control.key_cache import KeyCache
 from core.control.rules import RuleStore
 from core.crypto import SecretBox
 from core.roles import Role, RoleContext
+from query.accounting import build_accounting_routes
 from query.alerts import build_alert_routes
 from query.auth import ApiKeyAuthenticator, QueryAuth
+from query.consumer_lag import ConsumerLag
 from query.errors import QueryError, to_response
 from query.management import build_management_routes
+from query.repository.accounting import AccountingRepository
 from query.repository.alerts import AlertRepository
 from query.repository.events import EventRepository
 from query.repository.reader import Reader
@@ -60,6 +63,13 @@ def build_query(ctx: RoleContext, clock: Callable[[], datetime] = _utc_now) -> R
                 clock=clock,
                 test_timeout_s=settings.alerts.delivery_timeout_s,
                 allow_private_channels=settings.alerts.allow_private_channels,
+            ),
+            *build_accounting_routes(
+                auth,
+                ctx.control,
+                AccountingRepository(reader),
+                ConsumerLag(settings.kafka, ctx.topics),
+                clock,
             ),
             *build_spa_routes(find_dashboard(settings.query.dashboard_dir)),
         ],

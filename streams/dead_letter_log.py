@@ -34,13 +34,14 @@ class DeadLetterLog:
         *,
         settings: KafkaSettings,
         topic: str,
-        group_id: str,
         clickhouse: ClickHouse,
         metrics: AccountingMetrics,
+        group_id: str | None = None,
     ) -> None:
         self.settings = settings
         self.topic = topic
-        self.group_id = group_id
+        # The query role reports this group's lag under the same name (query/consumer_lag.py).
+        self.group_id = group_id or f"{settings.topic_prefix}lynex-dead-letter-log"
         self.clickhouse = clickhouse
         self.metrics = metrics
         self.consumer: Any = None  # an AIOKafkaConsumer, made fresh by each start attempt

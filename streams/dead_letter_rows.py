@@ -17,9 +17,6 @@ import msgspec
 from contracts.enriched import COLUMNS
 
 _RECEIVED_AT_COLUMN = COLUMNS.index("received_at")
-# Stages off the storage path: a record they dead-letter was (or will be) stored by the sink all the
-# same, so it does not explain a gap between accepted and stored.
-ALERT_STAGES = frozenset({"aggregate", "alerts", "notify"})
 ERROR_CHARS = 1000
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
