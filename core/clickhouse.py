@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import clickhouse_connect
-from clickhouse_connect.driver.exceptions import ClickHouseError
+from clickhouse_connect.driver.exceptions import ClickHouseError, DataError, Error
 
 from contracts.clickhouse import migrations
 
@@ -25,6 +26,51 @@ log = logging.getLogger(__name__)
 
 # Errors that mean "ClickHouse is not reachable right now": retry, never dead-letter.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (ClickHouseError, OSError, ConnectionError)
+
+# Among those, the ClickHouse error codes that are about the data itself: the same rows will be refused
+# every time, so the sink stores what it can row by row and dead-letters the rest. Every other code
+# (unreachable, timeouts, TOO_MANY_PARTS, MEMORY_LIMIT_EXCEEDED, UNKNOWN_TABLE before a migration...)
+# is about ClickHouse's state and is retried. Names as `errorCodeToName` gives them (a test checks).
+PERMANENT_CODES: dict[int, str] = {
+    6: "CANNOT_PARSE_TEXT",  # a value that does not parse as its column's type
+    26: "CANNOT_PARSE_QUOTED_STRING",
+    27: "CANNOT_PARSE_INPUT_ASSERTION_FAILED",
+    38: "CANNOT_PARSE_DATE",
+    41: "CANNOT_PARSE_DATETIME",
+    43: "ILLEGAL_TYPE_OF_ARGUMENT",  # a value of the wrong type for a column or function
+    53: "TYPE_MISMATCH",
+    69: "ARGUMENT_OUT_OF_BOUND",
+    70: "CANNOT_CONVERT_TYPE",
+    72: "CANNOT_PARSE_NUMBER",
+    117: "INCORRECT_DATA",
+    128: "TOO_LARGE_ARRAY_SIZE",  # a value over ClickHouse's own size limits
+    131: "TOO_LARGE_STRING_SIZE",
+    321: "VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE",
+    376: "CANNOT_PARSE_UUID",
+    407: "DECIMAL_OVERFLOW",
+}
+# A server message starts "Code: 27. DB::Exception: ..."; anchored, so code 279 is never read as 27.
+_CODE = re.compile(r"(?:.*?\n)?\s*Code: (\d+)\. ", re.DOTALL)
+
+
+def error_code(exc: BaseException) -> int | None:
+    """The ClickHouse error code of `exc`: the one clickhouse-connect parsed, else read from the message."""
+    if isinstance(exc, Error) and exc.code is not None:
+        return exc.code
+    match = _CODE.match(str(exc))
+    return int(match.group(1)) if match else None
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """ClickHouse refuses the data itself, and always will (see PERMANENT_CODES).
+
+    A DataError without a code comes from the client: a value it cannot serialize into its column
+    (a number out of the column type's range), which no retry changes either.
+    """
+    code = error_code(exc)
+    if code is None:
+        return isinstance(exc, DataError)
+    return code in PERMANENT_CODES
 
 
 class ClickHouse:

@@ -170,3 +170,21 @@ class AlertMetrics:
             buckets=(*LATENCY_BUCKETS, 10.0, 30.0, 60.0),
             registry=registry,
         )
+
+
+class WorkerMetrics:
+    """Background workers of any role (core.supervise): one set per process."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.restarts = Counter(
+            "lynex_worker_restarts",
+            "Deaths of a background worker (raised or exited), each followed by a restart with backoff.",
+            ["worker"],
+            registry=registry,
+        )
+        self.up = Gauge(
+            "lynex_worker_up",
+            "1 while the worker runs, 0 while it is dead or waiting to be restarted.",
+            ["worker"],
+            registry=registry,
+        )

@@ -16,6 +16,7 @@ from contracts.topics import Topics
 from core.clickhouse import ClickHouse
 from core.control.store import ControlPlane
 from core.settings import Settings
+from core.supervise import Worker
 
 Hook = Callable[[], Awaitable[None]]
 # Returns None when ready, else a short reason shown by GET /ready.
@@ -42,6 +43,9 @@ class Role:
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()
     readiness: Sequence[ReadinessCheck] = ()
+    # Background work the host supervises (core.supervise): restarted when it dies, reported by /ready
+    # and /live. Started after every role's on_startup hooks, stopped before their on_shutdown hooks.
+    workers: Sequence[Worker] = ()
     # Litestar exception handlers this role's routes need, by exception type.
     exception_handlers: dict[int | type[Exception], Any] = field(default_factory=dict)
 

@@ -1,4 +1,12 @@
-"""The HTTP host: one Litestar app for whatever roles this process runs, plus health and metrics."""
+"""The HTTP host: one Litestar app for whatever roles this process runs, plus health and metrics, and the
+supervisor of every role's background workers.
+
+- `/health`: the HTTP server answers (no checks).
+- `/ready` (readiness probe): 503 naming each problem: a role's check failed, or a worker is dead or
+  waiting to be restarted.
+- `/live` (liveness probe): 503 only when restarting in place has not helped: a worker died more often
+  than its restart budget allows, so the process should be replaced.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +21,9 @@ from litestar.config.cors import CORSConfig
 from litestar.openapi import OpenAPIConfig
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from core.metrics import WorkerMetrics
 from core.roles import Role
+from core.supervise import RestartPolicy, Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +34,16 @@ class Health(msgspec.Struct):
     problems: list[str] = []
 
 
-def create_app(roles: Sequence[Role], registry: CollectorRegistry, max_body_bytes: int) -> Litestar:
+def create_app(
+    roles: Sequence[Role],
+    registry: CollectorRegistry,
+    max_body_bytes: int,
+    restart_policy: RestartPolicy | None = None,
+) -> Litestar:
     names = [r.name for r in roles]
+    supervisor = Supervisor(
+        [worker for role in roles for worker in role.workers], WorkerMetrics(registry), restart_policy
+    )
 
     @get("/health", media_type=MediaType.JSON, include_in_schema=False, sync_to_thread=False)
     def health() -> Health:
@@ -35,9 +53,15 @@ def create_app(roles: Sequence[Role], registry: CollectorRegistry, max_body_byte
     async def ready() -> Response[Health]:
         checks = [check for role in roles for check in role.readiness]
         results = await asyncio.gather(*(check() for check in checks))
-        problems = [r for r in results if r is not None]
+        problems = [*supervisor.problems(), *(r for r in results if r is not None)]
         status = 503 if problems else 200
         return Response(Health("unavailable" if problems else "ready", names, problems), status_code=status)
+
+    @get("/live", media_type=MediaType.JSON, include_in_schema=False, sync_to_thread=False)
+    def live() -> Response[Health]:
+        problems = supervisor.fatal()
+        status = 503 if problems else 200
+        return Response(Health("dead" if problems else "live", names, problems), status_code=status)
 
     @get("/metrics", include_in_schema=False, sync_to_thread=False)
     def metrics() -> Response[bytes]:
@@ -47,9 +71,11 @@ def create_app(roles: Sequence[Role], registry: CollectorRegistry, max_body_byte
         for role in roles:
             for hook in role.on_startup:
                 await hook()
+        supervisor.start()
         log.info("roles_started", extra={"roles": names})
 
     async def shutdown() -> None:
+        await supervisor.stop()
         for role in reversed(roles):
             for hook in role.on_shutdown:
                 try:
@@ -61,7 +87,7 @@ def create_app(roles: Sequence[Role], registry: CollectorRegistry, max_body_byte
     for role in roles:
         handlers.update(role.exception_handlers)
     return Litestar(
-        route_handlers=[health, ready, metrics, *(h for role in roles for h in role.route_handlers)],
+        route_handlers=[health, ready, live, metrics, *(h for role in roles for h in role.route_handlers)],
         on_startup=[startup],
         on_shutdown=[shutdown],
         exception_handlers=handlers,

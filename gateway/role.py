@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from core.control.key_cache import KeyCache
 from core.metrics import GatewayMetrics
 from core.roles import Role, RoleContext
+from core.supervise import Worker
 from gateway.auth import GatewayKeys
 from gateway.errors import GatewayError, to_response
 from gateway.ingest import Ingestor
@@ -36,6 +39,12 @@ def build_gateway(ctx: RoleContext, sink: EventSink) -> Role:
         usage=usage,
     )
 
+    async def write_usage() -> None:
+        """The usage writer's loop, run by the host's supervisor: restarted if a flush raises."""
+        while True:
+            await asyncio.sleep(settings.usage_flush_s)
+            await usage.flush()
+
     def count_rejection(request: object, exc: GatewayError) -> object:
         metrics.requests_rejected.labels(exc.code).inc()
         return to_response(request, exc)  # type: ignore[arg-type]
@@ -43,9 +52,10 @@ def build_gateway(ctx: RoleContext, sink: EventSink) -> Role:
     return Role(
         name="gateway",
         route_handlers=build_routes(keys, ingestor, settings.max_body_bytes),
-        on_startup=[sink.start, usage.start],
-        on_shutdown=[sink.stop, usage.stop],
+        on_startup=[sink.start],
+        on_shutdown=[sink.stop, usage.stop],  # stop() writes what is left
         readiness=[sink.check],
+        workers=[Worker("usage-writer", write_usage)],
         exception_handlers={GatewayError: count_rejection},
     )
 

@@ -12,16 +12,23 @@
 
 Both tables are changelogged (compacted topics `<app id>-alert-windows-changelog`, ...), so a worker
 restarted inside a cooldown recovers its windows and its "last notified at" and stays silent.
+
+One record never stops the app (streams.errors): a notice Kafka refuses for good, a value the window
+arithmetic cannot take, or a notice that cannot be decoded or handled is dead-lettered (stages
+`alert`, `aggregate`, `notify`) and acked; a changelog record Kafka refuses is dead-lettered by the app's
+producer (stage `changelog`, streams.enrich_agent.StreamsApp); a send while Kafka is away is retried.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import struct
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import faust
@@ -38,6 +45,8 @@ from core.metrics import AlertMetrics
 from core.roles import RoleContext
 from core.settings import Settings
 from streams.aggregator import Aggregator
+from streams.dlq import DeadLetterBoundary, Origin
+from streams.errors import SEND_ERRORS, InvalidRecord, is_permanent_produce_error, is_transient_kafka_error
 from streams.notify import Dispatcher, Notifier
 from streams.rule_cache import RuleCache
 
@@ -86,6 +95,7 @@ def install_alerting(
     rules: RuleCache,
     notifier: Notifier,
     metrics: AlertMetrics,
+    boundary: DeadLetterBoundary,
 ) -> Aggregator:
     conf = settings.alerts
     ticks_name = tick_topic_name(app.conf.id)
@@ -111,7 +121,18 @@ def install_alerting(
             envelope = decode_enriched(event.value)
         except (msgspec.ValidationError, msgspec.DecodeError):
             return []  # the sink dead-letters what cannot be decoded
-        return aggregator.on_envelope(envelope, message.partition, now)
+        try:
+            return aggregator.on_envelope(envelope, message.partition, now)
+        except (ValueError, ArithmeticError) as exc:  # a value the window arithmetic cannot take
+            raise InvalidRecord("aggregate", f"{type(exc).__name__}: {exc}") from exc
+
+    async def aggregate_one(event: Any) -> None:
+        for notice in notices_for(event):
+            log.info(
+                "alert_decided",
+                extra={"rule_id": notice.rule_id, "state": notice.state, "value": notice.value},
+            )
+            await _send_notice(alerts, notice)
 
     @app.agent(source, concurrency=1, name="alerts-aggregate")
     async def aggregate(stream: Any) -> None:
@@ -120,27 +141,21 @@ def install_alerting(
             if app.consumer_generation_id != generation:  # rebalanced: the tables are the truth
                 aggregator.forget()
                 generation = app.consumer_generation_id
-            for notice in notices_for(event):
-                log.info(
-                    "alert_decided",
-                    extra={"rule_id": notice.rule_id, "state": notice.state, "value": notice.value},
-                )
-                await (await alerts.send(key=notice.rule_id.encode(), value=encode_notice(notice)))
+            await boundary.guard(_origin(event), partial(aggregate_one, event))
 
     @app.agent(alerts, concurrency=1, name="alerts-notify")
     async def notify(stream: Any) -> None:
         await notifier.warm_up()
-        dispatcher = Dispatcher(notifier)
+        dispatcher = Dispatcher(notifier, boundary=boundary)
         try:
             # Manual acks: each record is acknowledged when its notice has been handled.
             async for event in stream.noack().events():
-                try:
-                    notice = decode_notice(event.value)
-                except (msgspec.ValidationError, msgspec.DecodeError):
-                    log.warning("alert_notice_undecodable", extra={"offset": event.message.offset})
+                origin = _origin(event)
+                notice = await boundary.guard(origin, partial(_decode_notice, event.value))
+                if notice is None:
                     event.ack()
                     continue
-                await dispatcher.submit(notice, event.ack)
+                await dispatcher.submit(notice, event.ack, origin)
         finally:
             dispatcher.cancel()
 
@@ -158,6 +173,36 @@ def install_alerting(
     return aggregator
 
 
+async def _send_notice(alerts: Any, notice: AlertNotice) -> None:
+    """Written and acknowledged; InvalidRecord if Kafka can never take it, retried while it is away."""
+    delay = 0.2
+    while True:
+        try:
+            await (await alerts.send(key=notice.rule_id.encode(), value=encode_notice(notice)))
+        except SEND_ERRORS as exc:
+            if is_permanent_produce_error(exc):
+                raise InvalidRecord("alert", f"{type(exc).__name__}: {exc}") from exc
+            if not is_transient_kafka_error(exc):
+                raise
+            log.warning("alert_notice_send_retrying", extra={"error": type(exc).__name__})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        else:
+            return
+
+
+def _origin(event: Any) -> Origin:
+    message = event.message
+    return Origin(message.topic, message.partition, message.offset, event.key, event.value)
+
+
+async def _decode_notice(value: bytes) -> AlertNotice:
+    try:
+        return decode_notice(value)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise InvalidRecord("notify", f"undecodable alert notice: {exc}") from exc
+
+
 @dataclass
 class Alerting:
     """What the streams role builds once and installs into its faust app when topics are known."""
@@ -172,7 +217,15 @@ class Alerting:
         rules = RuleCache(RuleStore(ctx.engine, SecretBox(ctx.settings.auth.secret_key)), metrics)
         return cls(rules, Notifier(rules, ctx.clickhouse, ctx.settings.alerts, metrics), metrics)
 
-    def install(self, app: faust.App, *, partitions: int, settings: Settings, topics: Topics) -> None:
+    def install(
+        self,
+        app: faust.App,
+        *,
+        partitions: int,
+        settings: Settings,
+        topics: Topics,
+        boundary: DeadLetterBoundary,
+    ) -> None:
         install_alerting(
             app,
             partitions=partitions,
@@ -181,6 +234,7 @@ class Alerting:
             rules=self.rules,
             notifier=self.notifier,
             metrics=self.metrics,
+            boundary=boundary,
         )
 
 

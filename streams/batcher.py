@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 
 from contracts.enriched import COLUMNS, EnrichedEvent
 
+# What identifies a stored event: ids come from clients, so they are unique only within a project.
+EventKey = tuple[str, str]  # (project_id, event_id)
+
 
 @dataclass
 class Batch:
@@ -39,13 +42,14 @@ class Batch:
         return hashlib.sha256(f"{self.topic}|{spans}".encode()).hexdigest()[:32]
 
 
-def unique_rows(rows: list[EnrichedEvent], stored_ids: set[str]) -> list[EnrichedEvent]:
-    """Rows whose event id is neither already stored nor earlier in this batch (first one wins)."""
-    seen = set(stored_ids)
+def unique_rows(rows: list[EnrichedEvent], stored: set[EventKey]) -> list[EnrichedEvent]:
+    """Rows whose (project, event id) is neither already stored nor earlier in this batch (first wins)."""
+    seen = set(stored)
     out = []
     for row in rows:
-        if row.event_id not in seen:
-            seen.add(row.event_id)
+        key = (row.project_id, row.event_id)
+        if key not in seen:
+            seen.add(key)
             out.append(row)
     return out
 

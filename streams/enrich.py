@@ -5,6 +5,10 @@ gateway's receive time, or older than the retention window (the TTL would delete
 replaced by the receive time and the row is flagged `timestamp_adjusted = 1`; the original stays in
 `body`/JSON. Everything else is kept as the client sent it, so late or backfilled events land where
 they belong.
+
+Size: an enriched envelope whose encoding is over `contracts.limits.MAX_RECORD_BYTES` is written as
+several records (`encode_records`), events in order, so a request the gateway accepted always fits the
+enriched topic.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from contracts.enriched import EnrichedEnvelope, EnrichedEvent
+from contracts.enriched import EnrichedEnvelope, EnrichedEvent, encode_enriched
 from contracts.events import (
     ErrorEvent,
     Event,
@@ -24,6 +28,7 @@ from contracts.events import (
     SpanEvent,
     TokenUsageEvent,
 )
+from streams.errors import InvalidRecord
 from streams.pricing import PriceTable, estimate_cost
 
 MAX_FUTURE = timedelta(minutes=5)
@@ -185,3 +190,35 @@ def _derive(event: Event, timestamp: datetime, prices: PriceTable, stats: Enrich
             "latency_ms": max(duration, 0.0),
         }
     return {}
+
+
+_msgpack = msgspec.msgpack.Encoder()
+
+
+def encode_records(envelope: EnrichedEnvelope, max_bytes: int) -> list[bytes]:
+    """The envelope as one record value, or as several when its encoding is over `max_bytes`.
+
+    Raises InvalidRecord if one event alone cannot fit (the gateway's MAX_EVENT_BYTES keeps that from
+    happening to anything it accepted).
+    """
+    value = encode_enriched(envelope)
+    if len(value) <= max_bytes:
+        return [value]
+    # An envelope's encoding is its header, the events' array header (<= 5 bytes), then each event's.
+    overhead = len(encode_enriched(EnrichedEnvelope(project_id=envelope.project_id, events=[]))) + 5
+    budget = max_bytes - overhead
+    parts: list[list[EnrichedEvent]] = [[]]
+    used = 0
+    for event in envelope.events:
+        size = len(_msgpack.encode(event))
+        if size > budget:
+            raise InvalidRecord(
+                "enrich",
+                f"event {event.event_id} is {size} bytes enriched, over the {max_bytes}-byte record limit",
+            )
+        if used + size > budget:
+            parts.append([])
+            used = 0
+        parts[-1].append(event)
+        used += size
+    return [encode_enriched(EnrichedEnvelope(project_id=envelope.project_id, events=part)) for part in parts]

@@ -3,6 +3,13 @@
 Each batch of records taken from the stream is enriched, produced, and every produce is awaited
 before the batch is acknowledged, so faust never commits an offset whose output is not in Kafka.
 Agent concurrency stays 1 (with more, commits can overtake in-flight messages).
+
+Per record (streams.errors): an undecodable record, or an output Kafka refuses for good (too large,
+invalid), raises InvalidRecord and the dead-letter boundary writes the record to the DLQ; either way it
+is acknowledged, because faust commits only contiguous acks and one record left unacked would stop its
+partition for good. A send that fails while Kafka is unreachable is retried. Anything else is a bug:
+the app crashes (StreamsApp._on_agent_error) and the supervisor starts a new one, which re-reads from
+the last commit.
 """
 
 from __future__ import annotations
@@ -10,24 +17,32 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable
+from functools import partial
 from typing import Any
 
 import faust
 import msgspec
 
 from contracts.codec import decode_envelope
-from contracts.enriched import encode_enriched
+from contracts.limits import KAFKA_MESSAGE_MAX_BYTES, MAX_RECORD_BYTES
 from contracts.topics import Topics
 from core.metrics import StreamsMetrics
 from core.settings import Settings
-from streams.dlq import DeadLetters
-from streams.enrich import enrich_envelope
+from streams.dlq import DeadLetterBoundary, Origin
+from streams.enrich import encode_records, enrich_envelope
+from streams.errors import (
+    SEND_ERRORS,
+    InvalidRecord,
+    is_permanent_produce_error,
+    is_transient_kafka_error,
+)
 from streams.pricing import PriceTable
 
 log = logging.getLogger(__name__)
 
 TAKE_MAX = 200
 TAKE_WITHIN_S = 0.05
+MAX_SEND_BACKOFF_S = 5.0
 
 
 class StreamsApp(faust.App):
@@ -57,16 +72,87 @@ class StreamsApp(faust.App):
         consumer.perform_seek = perform_seek
         return consumer
 
+    # Set by create_streams_app: where a table's changelog record that Kafka refuses for good goes.
+    dead_letter_boundary: DeadLetterBoundary | None = None
+
+    def _new_producer(self) -> Any:
+        """The producer, whose buffer (table changelog writes) cannot be stopped by one record.
+
+        faust sends changelog records from a buffer task; a send refused at once (a record over the
+        producer's limit) raises there and crashes the whole app. Here such a record is dead-lettered
+        (stage `changelog`) and its future fails, as faust does for a record the broker refuses later;
+        a send that fails while Kafka is unreachable is retried.
+        """
+        producer: Any = super()._new_producer()
+        buffer = producer.buffer
+        send_pending = buffer._send_pending
+
+        async def guarded_send_pending(fut: Any) -> None:
+            delay = 0.2
+            while True:
+                try:
+                    await send_pending(fut)
+                except Exception as exc:
+                    if is_permanent_produce_error(exc):
+                        await self._reject_changelog(fut, exc)
+                        return
+                    if not is_transient_kafka_error(exc):
+                        raise
+                    log.warning("changelog_send_retrying", extra={"error": type(exc).__name__})
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, MAX_SEND_BACKOFF_S)
+                else:
+                    return
+
+        buffer._send_pending = guarded_send_pending
+        return producer
+
+    async def _reject_changelog(self, fut: Any, exc: BaseException) -> None:
+        message = fut.message
+        if not fut.done():
+            fut.set_exception(exc)
+        if self.dead_letter_boundary is None:
+            raise exc
+        topic = message.channel.get_topic_name() if hasattr(message.channel, "get_topic_name") else "?"
+        await self.dead_letter_boundary.reject(
+            Origin(
+                topic, -1 if message.partition is None else message.partition, -1, message.key, message.value
+            ),
+            InvalidRecord("changelog", f"{type(exc).__name__}: {exc}"),
+        )
+
+    async def _on_agent_error(self, agent: Any, exc: BaseException) -> None:
+        """A bug in an agent crashes the app, not only the agent's actor.
+
+        faust would restart the actor alone, but the records it had taken are never acked and faust
+        commits only contiguous acks: the partition would stop. A crashed app is replaced by the
+        supervisor (streams.role), and the new one re-reads from the last commit.
+        """
+        await super()._on_agent_error(agent, exc)
+        log.error(
+            "streams_agent_crashed", extra={"agent": agent.name, "error": f"{type(exc).__name__}: {exc}"}
+        )
+        await self.crash(exc)
+
+
+def streams_app_id(settings: Settings) -> str:
+    """The faust app id, which is also the enrich consumer group and the tables' topic prefix."""
+    return f"{settings.kafka.topic_prefix}lynex-streams"
+
 
 def faust_broker(bootstrap_servers: str) -> list[str]:
     return [f"kafka://{server.strip()}" for server in bootstrap_servers.split(",") if server.strip()]
 
 
 def create_streams_app(
-    settings: Settings, topics: Topics, prices: PriceTable, dead_letters: DeadLetters, metrics: StreamsMetrics
-) -> faust.App:
+    settings: Settings,
+    topics: Topics,
+    prices: PriceTable,
+    boundary: DeadLetterBoundary,
+    metrics: StreamsMetrics,
+) -> StreamsApp:
     app = StreamsApp(
-        f"{settings.kafka.topic_prefix}lynex-streams",
+        streams_app_id(settings),
         broker=faust_broker(settings.kafka.bootstrap_servers),
         web_enabled=False,
         store="memory://",
@@ -78,6 +164,10 @@ def create_streams_app(
         producer_compression_type=None
         if settings.kafka.compression == "none"
         else settings.kafka.compression,
+        # The size budget (contracts.limits): records up to MAX_RECORD_BYTES, with headroom for the
+        # key, headers and batch overhead, both ways.
+        producer_max_request_size=KAFKA_MESSAGE_MAX_BYTES,
+        consumer_max_fetch_size=KAFKA_MESSAGE_MAX_BYTES,
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=1.0,
         # A crashed worker's partitions move after 10 s, not faust's default 60 s.
@@ -86,38 +176,72 @@ def create_streams_app(
         key_serializer="raw",
         value_serializer="raw",
     )
+    app.dead_letter_boundary = boundary
     raw = app.topic(topics.raw, key_serializer="raw", value_serializer="raw")
     enriched = app.topic(topics.enriched, key_serializer="raw", value_serializer="raw")
     retention_days = settings.clickhouse.retention_days
 
-    async def enrich_one(event: Any) -> Awaitable[Any] | None:
-        message = event.message
+    async def send(key: bytes | None, value: bytes) -> Awaitable[Any]:
+        """Hand one record to the producer: InvalidRecord if Kafka can never take it."""
+        delay = 0.2
+        while True:
+            try:
+                return await enriched.send(key=key, value=value)
+            except SEND_ERRORS as exc:
+                _raise_if_not_transient(exc)
+                log.warning("enriched_send_retrying", extra={"error": type(exc).__name__, "delay_s": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_SEND_BACKOFF_S)
+
+    async def enrich_one(event: Any) -> list[tuple[bytes, Awaitable[Any]]]:
+        """Enrich and hand the outputs to the producer; InvalidRecord if the record is poison."""
         try:
             envelope = decode_envelope(event.value)
             out, stats = enrich_envelope(envelope, prices, retention_days)
         except (msgspec.ValidationError, msgspec.DecodeError, ValueError, OverflowError) as exc:
-            await dead_letters.send(
-                stage="enrich",
-                error=f"{type(exc).__name__}: {exc}",
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-                key=event.key,
-                value=event.value,
-            )
-            metrics.dead_lettered.labels("enrich").inc()
-            return None
+            raise InvalidRecord("enrich", f"{type(exc).__name__}: {exc}") from exc
+        values = encode_records(out, MAX_RECORD_BYTES)
         metrics.events_enriched.inc(stats.events)
         metrics.unknown_model.inc(stats.unknown_model)
         metrics.timestamps_adjusted.inc(stats.timestamps_adjusted)
-        return await enriched.send(key=event.key, value=encode_enriched(out))
+        return [(value, await send(event.key, value)) for value in values]
+
+    async def confirm(event: Any, pending: list[tuple[bytes, Awaitable[Any]]]) -> None:
+        """Every output acknowledged by Kafka; one that failed while Kafka was away is sent again."""
+        for value, first in pending:
+            acked, delay = first, 0.2
+            while True:
+                try:
+                    await acked
+                except SEND_ERRORS as exc:
+                    _raise_if_not_transient(exc)
+                    log.warning("enriched_send_retrying", extra={"error": type(exc).__name__})
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, MAX_SEND_BACKOFF_S)
+                    acked = await send(event.key, value)
+                else:
+                    break
 
     @app.agent(raw, concurrency=1, name="enrich")
     async def enrich(stream: Any) -> AsyncIterator[None]:  # a faust Stream; its stub lacks take_events
         async for events in stream.take_events(TAKE_MAX, within=TAKE_WITHIN_S):
-            pending = [f for f in [await enrich_one(e) for e in events] if f is not None]
-            # Every output acknowledged by Kafka before faust may commit these inputs.
-            await asyncio.gather(*pending)
+            sent = [(e, await boundary.guard(_origin(e), partial(enrich_one, e))) for e in events]
+            # Every output acknowledged by Kafka (or its input dead-lettered) before faust may commit.
+            await asyncio.gather(
+                *(boundary.guard(_origin(e), partial(confirm, e, pending)) for e, pending in sent if pending)
+            )
             yield None
 
     return app
+
+
+def _origin(event: Any) -> Origin:
+    message = event.message
+    return Origin(message.topic, message.partition, message.offset, event.key, event.value)
+
+
+def _raise_if_not_transient(exc: BaseException) -> None:
+    if is_permanent_produce_error(exc):
+        raise InvalidRecord("produce", f"{type(exc).__name__}: {exc}") from exc
+    if not is_transient_kafka_error(exc):
+        raise exc

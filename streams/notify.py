@@ -23,6 +23,8 @@ from core.clickhouse import TRANSIENT_ERRORS, ClickHouse
 from core.metrics import AlertMetrics
 from core.notify import Delivery, deliver, is_channel_url
 from core.settings import AlertsSettings
+from streams.dlq import DeadLetterBoundary, Origin
+from streams.errors import InvalidRecord
 from streams.rule_cache import RuleCache
 
 log = logging.getLogger(__name__)
@@ -135,16 +137,22 @@ class Dispatcher:
     but not the delivery of other rules' notices.
     """
 
-    def __init__(self, notifier: Notifier, max_inflight: int = 32) -> None:
+    def __init__(
+        self, notifier: Notifier, max_inflight: int = 32, boundary: DeadLetterBoundary | None = None
+    ) -> None:
         self.notifier = notifier
+        # Where a notice whose handling failed goes (stage `notify`), before it is acked.
+        self.boundary = boundary
         self._slots = asyncio.Semaphore(max_inflight)
         self._last: dict[str, asyncio.Task[None]] = {}
 
-    async def submit(self, notice: AlertNotice, ack: Callable[[], object]) -> None:
+    async def submit(
+        self, notice: AlertNotice, ack: Callable[[], object], origin: Origin | None = None
+    ) -> None:
         """Start handling `notice`; waits only while `max_inflight` notices are in flight."""
         await self._slots.acquire()
         before = self._last.get(notice.rule_id)
-        task = asyncio.create_task(self._run(notice, ack, before), name=f"notify-{notice.alert_id}")
+        task = asyncio.create_task(self._run(notice, ack, before, origin), name=f"notify-{notice.alert_id}")
         self._last[notice.rule_id] = task
         task.add_done_callback(lambda done: self._forget(notice.rule_id, done))
 
@@ -153,15 +161,21 @@ class Dispatcher:
             del self._last[rule_id]
 
     async def _run(
-        self, notice: AlertNotice, ack: Callable[[], object], before: asyncio.Task[None] | None
+        self,
+        notice: AlertNotice,
+        ack: Callable[[], object],
+        before: asyncio.Task[None] | None,
+        origin: Origin | None,
     ) -> None:
         try:
             if before is not None:
                 await asyncio.wait([before])  # in order per rule; its outcome is its own business
             await self.notifier.handle(notice)
             ack()
-        except Exception:  # a background task: log what escaped, never lose it silently
+        except Exception as exc:  # a background task: what escaped is kept in the DLQ, never lost silently
             log.exception("alert_notice_failed", extra={"alert_id": notice.alert_id})
+            if self.boundary is not None and origin is not None:
+                await self.boundary.reject(origin, InvalidRecord("notify", f"{type(exc).__name__}: {exc}"))
             ack()
         finally:
             self._slots.release()

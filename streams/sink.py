@@ -5,6 +5,15 @@ message once the agent moves past it, and with concurrency or batching a commit 
 are not stored yet. Here the order is explicit: insert, then commit the batch's offsets. A transient
 ClickHouse failure pauses and retries the same batch (same rows, same deduplication token) without
 committing; a record that can never be stored goes to the DLQ and the partition moves on.
+
+Failures (streams.errors): an undecodable record, or a row ClickHouse refuses for its content (an
+error code in core.clickhouse.PERMANENT_CODES), is dead-lettered through the one boundary; ClickHouse
+unreachable is retried, in the batch and in the row-by-row path alike; a failed DLQ write is retried by
+DeadLetters. Anything else is a bug that ends `run()`, and the supervisor restarts it: the new consumer
+re-reads from the last commit, and the id check drops what the dead one had stored already.
+
+Duplicates are recognised by (project_id, event_id): ids come from clients, so one project's id must
+never hide another project's event.
 """
 
 from __future__ import annotations
@@ -13,18 +22,21 @@ import asyncio
 import logging
 import time
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import msgspec
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
-from contracts.enriched import COLUMNS, EnrichedEvent, decode_enriched
-from core.clickhouse import TRANSIENT_ERRORS, ClickHouse
+from contracts.enriched import COLUMNS, EnrichedEnvelope, EnrichedEvent, decode_enriched
+from contracts.limits import KAFKA_MESSAGE_MAX_BYTES
+from core.clickhouse import TRANSIENT_ERRORS, ClickHouse, error_code, is_permanent
 from core.metrics import StreamsMetrics
 from core.settings import KafkaSettings
-from streams.batcher import Batch, to_columns, unique_rows, uuid_array_sql
-from streams.dlq import DeadLetters
+from streams.batcher import Batch, EventKey, to_columns, unique_rows, uuid_array_sql
+from streams.dlq import DeadLetterBoundary, DeadLetters, Origin
+from streams.errors import InvalidRecord
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +64,7 @@ class ClickHouseSink:
         self.topic = topic
         self.clickhouse = clickhouse
         self.dead_letters = dead_letters
+        self.boundary = DeadLetterBoundary(dead_letters)
         self.metrics = metrics
         self.max_rows = max_rows
         self.max_age_s = max_age_s
@@ -72,6 +85,9 @@ class ClickHouseSink:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=5_000,
+            # The size budget (contracts.limits): any record Lynex writes fits one fetch.
+            max_partition_fetch_bytes=KAFKA_MESSAGE_MAX_BYTES,
+            fetch_max_bytes=max(KAFKA_MESSAGE_MAX_BYTES, 52_428_800),
             # A long ClickHouse outage keeps us retrying one batch; don't get evicted for it.
             max_poll_interval_ms=30 * 60 * 1000,
         )
@@ -80,7 +96,11 @@ class ClickHouseSink:
         return Batch(topic=self.topic, started_at=time.monotonic())
 
     async def run(self) -> None:
-        """Consume until `stopping` is set; flush what is pending, then leave the group."""
+        """Consume until `stopping` is set; flush what is pending, then leave the group.
+
+        Raises on a bug; run again (by the supervisor) it starts from the last committed offsets.
+        """
+        self.batch = self._new_batch()  # what a dead run held uncommitted is read again
         await self._start_consumer()
         if self.stopping.is_set():
             if self.consumer is not None:
@@ -119,22 +139,9 @@ class ClickHouseSink:
                 return
 
     async def _add(self, tp: TopicPartition, message: Any) -> None:
-        try:
-            envelope = decode_enriched(message.value)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            await self.dead_letters.send(
-                stage="sink",
-                error=f"undecodable enriched record: {exc}",
-                topic=tp.topic,
-                partition=tp.partition,
-                offset=message.offset,
-                key=message.key,
-                value=message.value,
-            )
-            self.metrics.dead_lettered.labels("sink").inc()
-            self.batch.add(tp.partition, message.offset, [])
-            return
-        self.batch.add(tp.partition, message.offset, envelope.events)
+        origin = Origin(tp.topic, tp.partition, message.offset, message.key, message.value)
+        envelope = await self.boundary.guard(origin, partial(_decode, message.value))
+        self.batch.add(tp.partition, message.offset, envelope.events if envelope is not None else [])
 
     async def flush(self) -> None:
         async with self._flush_lock:
@@ -156,7 +163,7 @@ class ClickHouseSink:
                 with self.metrics.insert_seconds.time():
                     inserted = await self._insert(batch)
             except TRANSIENT_ERRORS as exc:
-                if _is_permanent(exc):
+                if is_permanent(exc):
                     await self._store_one_by_one(batch)
                     return
                 self.metrics.insert_retries.inc()
@@ -193,7 +200,7 @@ class ClickHouseSink:
             )
         return len(fresh)
 
-    async def _stored_ids(self, rows: list[EnrichedEvent]) -> set[str]:
+    async def _stored_ids(self, rows: list[EnrichedEvent]) -> set[EventKey]:
         """Ids of these rows already in ClickHouse. A project's events share one partition (the key),
         so no other sink can be inserting the same id concurrently.
 
@@ -204,7 +211,7 @@ class ClickHouseSink:
         by_project: dict[str, list[EnrichedEvent]] = {}
         for row in rows:
             by_project.setdefault(row.project_id, []).append(row)
-        stored: set[str] = set()
+        stored: set[EventKey] = set()
         for project_id, group in by_project.items():
             own: list[EnrichedEvent] = []
             restamped: list[EnrichedEvent] = []
@@ -216,7 +223,9 @@ class ClickHouseSink:
                 stored |= await self._stored_in(project_id, restamped, RESTAMPED_LOOKBACK)
         return stored
 
-    async def _stored_in(self, project_id: str, group: list[EnrichedEvent], lookback: timedelta) -> set[str]:
+    async def _stored_in(
+        self, project_id: str, group: list[EnrichedEvent], lookback: timedelta
+    ) -> set[EventKey]:
         ids = [r.event_id for r in group]
         parameters: dict[str, Any] = {
             "p": project_id,
@@ -237,27 +246,36 @@ class ClickHouseSink:
         found = await self.clickhouse.query(
             sql, parameters, settings={"max_query_size": max(len(sql) + 4096, 262_144)}
         )
-        return {row[0] for row in found}
+        return {(project_id, row[0]) for row in found}
 
     async def _store_one_by_one(self, batch: Batch) -> None:
         """A batch ClickHouse refuses for its content: store what it takes, dead-letter the rest."""
         for index, row in enumerate(batch.rows):
+            # The row's own record is part of a batch: the DLQ gets the row, with no offset.
+            origin = Origin(self.topic, -1, -1, row.project_id.encode(), msgspec.json.encode(row))
+            token = f"{batch.dedup_token()}-{index}"
+            inserted = await self.boundary.guard(origin, partial(self._store_row, batch, row, token))
+            if inserted:
+                self.metrics.rows_inserted.inc(inserted)
+
+    async def _store_row(self, batch: Batch, row: EnrichedEvent, token: str) -> int:
+        """Insert one row, retrying while ClickHouse is unreachable; InvalidRecord if it refuses it."""
+        delay = 0.5
+        while True:
             try:
-                await self._insert(batch, [row], token=f"{batch.dedup_token()}-{index}")
+                return await self._insert(batch, [row], token=token)
             except TRANSIENT_ERRORS as exc:
-                if not _is_permanent(exc):
-                    raise
-                value = msgspec.json.encode(row)
-                await self.dead_letters.send(
-                    stage="sink",
-                    error=f"clickhouse refused the row: {exc}",
-                    topic=self.topic,
-                    partition=-1,
-                    offset=-1,
-                    key=row.project_id.encode(),
-                    value=value,
+                if is_permanent(exc):
+                    code = error_code(exc)
+                    raise InvalidRecord(
+                        "sink", f"clickhouse refused the row (code {code}): {str(exc)[:500]}"
+                    ) from exc
+                self.metrics.insert_retries.inc()
+                log.warning(
+                    "clickhouse_row_insert_retrying", extra={"error": str(exc)[:300], "delay_s": delay}
                 )
-                self.metrics.dead_lettered.labels("sink").inc()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF_S)
 
     async def _commit(self, batch: Batch) -> None:
         offsets = {TopicPartition(self.topic, p): o for p, o in batch.commit_offsets().items()}
@@ -275,13 +293,11 @@ class ClickHouseSink:
         self.stopping.set()
 
 
-def _is_permanent(exc: BaseException) -> bool:
-    """A ClickHouse error about the data (type, parse, size), not about reaching ClickHouse."""
-    text = str(exc)
-    return any(
-        marker in text
-        for marker in ("CANNOT_PARSE", "TYPE_MISMATCH", "ILLEGAL_TYPE", "TOO_LARGE", "Code: 27", "Code: 53")
-    )
+async def _decode(value: bytes) -> EnrichedEnvelope:
+    try:
+        return decode_enriched(value)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise InvalidRecord("sink", f"undecodable enriched record: {exc}") from exc
 
 
 class _FlushOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -11,14 +11,24 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaConnectionError
 from prometheus_client import CollectorRegistry
 
 from contracts.codec import decode_events, encode
+from contracts.enriched import EnrichedEnvelope, encode_enriched
 from contracts.events import RawEnvelope
 from contracts.topics import Topics
-from core.clickhouse import ClickHouse, migrate_clickhouse
+from core.clickhouse import (
+    PERMANENT_CODES,
+    TRANSIENT_ERRORS,
+    ClickHouse,
+    error_code,
+    is_permanent,
+    migrate_clickhouse,
+)
 from core.kafka import create_producer, ensure_topics
 from core.metrics import StreamsMetrics
 from core.settings import load_settings
@@ -185,7 +195,9 @@ class SinkRig:
         return self.sink.group_id
 
 
-async def sink_rig(bootstrap: str, clickhouse: ClickHouse, partitions: int) -> SinkRig:
+async def sink_rig(
+    bootstrap: str, clickhouse: ClickHouse, partitions: int, dlq_producer: Any = None
+) -> SinkRig:
     settings = load_settings(
         {"LYNEX_KAFKA__BOOTSTRAP_SERVERS": bootstrap, "LYNEX_KAFKA__TOPIC_PARTITIONS": str(partitions)}
     )
@@ -193,15 +205,18 @@ async def sink_rig(bootstrap: str, clickhouse: ClickHouse, partitions: int) -> S
     await ensure_topics(settings.kafka, topics)
     await migrate_clickhouse(clickhouse, 90)
     registry = CollectorRegistry()
+    metrics = StreamsMetrics(registry)
     producer = create_producer(settings.kafka, "test")
     await producer.start()
+    if dlq_producer is not None:
+        dlq_producer.real = producer
     sink = ClickHouseSink(
         settings=settings.kafka,
         topic=topics.enriched,
         group_id=f"{topics.raw}-sink",
         clickhouse=clickhouse,
-        dead_letters=DeadLetters(producer, topics.dlq),
-        metrics=StreamsMetrics(registry),
+        dead_letters=DeadLetters(dlq_producer or producer, topics.dlq, metrics.dead_lettered),
+        metrics=metrics,
         max_age_s=0.2,
     )
     return SinkRig(topics, clickhouse, registry, producer, sink)
@@ -286,6 +301,166 @@ async def test_sink_drops_ids_already_stored_from_later_records(tmp_path: Path, 
     assert inserted() == 300
     assert sorted(r[0] for r in rows) == sorted(str(e.event_id) for e in events)
     assert {r[1] for r in rows} == {1}
+
+
+def enriched_rows(project_id: str, events: list[dict[str, object]]) -> list[Any]:
+    decoded = decode_events(encode({"events": events}))
+    assert isinstance(decoded, tuple)
+    raw = RawEnvelope(project_id=project_id, key_id="k", received_at=_now(), events=decoded[0])
+    out, _ = enrich_envelope(raw, load_price_table(), 90)
+    return list(out.events)
+
+
+async def send_rows(producer: AIOKafkaProducer, topic: str, project_id: str, rows: list[Any]) -> None:
+    envelope = EnrichedEnvelope(project_id=project_id, events=rows)
+    await (await producer.send(topic, encode_enriched(envelope), key=project_id.encode()))
+
+
+async def test_the_same_event_id_in_two_projects_is_stored_for_both(
+    tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    """Ids come from clients: one tenant's id must not hide another's event, in a batch or once stored."""
+    clickhouse = ClickHouse(f"chdb://{tmp_path / 'ch'}")
+    rig = await sink_rig(kafka_bootstrap, clickhouse, partitions=1)
+    topics, registry, producer, sink = rig.topics, rig.registry, rig.producer, rig.sink
+    sent = [{**llm_event(i), "timestamp": _now().isoformat()} for i in range(50)]
+    ids = sorted(str(e["eventId"]) for e in sent)
+    task = asyncio.create_task(sink.run())
+    try:
+        # One batch: both projects' records before the sink's first flush.
+        await send_rows(producer, topics.enriched, "tenant-a", enriched_rows("tenant-a", sent))
+        await send_rows(producer, topics.enriched, "tenant-b", enriched_rows("tenant-b", sent))
+        await _wait(lambda: registry.get_sample_value("lynex_streams_sink_rows_inserted_total") == 100)
+        # Stored for tenant-a only: tenant-c's events with these ids are new, tenant-b's are repeats.
+        await send_rows(producer, topics.enriched, "tenant-c", enriched_rows("tenant-c", sent[:10]))
+        await send_rows(producer, topics.enriched, "tenant-b", enriched_rows("tenant-b", sent[:10]))
+        await _wait(lambda: registry.get_sample_value("lynex_streams_sink_rows_inserted_total") == 110)
+        await _wait_async(lambda: group_lag(kafka_bootstrap, rig.group, topics.enriched), 0)
+    finally:
+        await sink.stop()
+        await task
+        await producer.stop()
+    rows = await clickhouse.query(
+        "SELECT project_id, toString(event_id), count() FROM events GROUP BY project_id, event_id"
+    )
+    clickhouse.close()
+    by_project: dict[str, list[str]] = {}
+    for project_id, event_id, count in rows:
+        assert count == 1
+        by_project.setdefault(project_id, []).append(event_id)
+    assert sorted(by_project["tenant-a"]) == ids
+    assert sorted(by_project["tenant-b"]) == ids
+    assert sorted(by_project["tenant-c"]) == ids[:0] + sorted(str(e["eventId"]) for e in sent[:10])
+    assert registry.get_sample_value("lynex_streams_sink_duplicates_dropped_total") == 10
+
+
+async def test_permanent_codes_are_clickhouse_s_and_real_errors_are_classified_by_code(
+    tmp_path: Path,
+) -> None:
+    clickhouse = ClickHouse(f"chdb://{tmp_path / 'ch'}")
+    try:
+        names = await clickhouse.query(
+            "SELECT c, errorCodeToName(c) FROM (SELECT arrayJoin({codes:Array(UInt32)}) AS c)",
+            {"codes": list(PERMANENT_CODES)},
+        )
+        assert dict(names) == PERMANENT_CODES
+        with pytest.raises(TRANSIENT_ERRORS) as unparsable:
+            await clickhouse.query("SELECT toInt32('abc')")
+        assert error_code(unparsable.value) == 6
+        assert is_permanent(unparsable.value)
+        with pytest.raises(TRANSIENT_ERRORS) as missing:  # before a migration: retried, not the data's fault
+            await clickhouse.query("SELECT * FROM no_such_table")
+        assert error_code(missing.value) == 60
+        assert not is_permanent(missing.value)
+    finally:
+        clickhouse.close()
+
+
+class OutageAfterRefusal(ClickHouse):
+    """The real engine; right after its first refusal of the data, an outage of a few calls."""
+
+    outage = 0
+    tripped = False
+    failures = 0
+
+    async def query(self, sql, parameters=None, settings=None):  # type: ignore[no-untyped-def,override]
+        return await self._guard(super().query(sql, parameters, settings))
+
+    async def insert_columns(self, table, columns, column_names, settings=None):  # type: ignore[no-untyped-def,override]
+        return await self._guard(super().insert_columns(table, columns, column_names, settings))
+
+    async def _guard(self, call):  # type: ignore[no-untyped-def]
+        if self.outage > 0:
+            call.close()
+            self.outage -= 1
+            self.failures += 1
+            raise ConnectionRefusedError("clickhouse: connection refused (simulated outage)")
+        try:
+            return await call
+        except TRANSIENT_ERRORS as exc:
+            if is_permanent(exc) and not self.tripped:
+                self.tripped, self.outage = True, 3
+            raise
+
+
+class FlakyDlqProducer:
+    """The real producer, failing its first sends as if the broker were unreachable."""
+
+    real: Any = None
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+
+    async def send(self, *args: Any, **kwargs: Any) -> Any:
+        if self.failures > 0:
+            self.failures -= 1
+            raise KafkaConnectionError("simulated: broker unreachable")
+        return await self.real.send(*args, **kwargs)
+
+
+async def test_rows_clickhouse_refuses_are_dead_lettered_and_the_sink_survives_outages_around_them(
+    tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    """Row by row after a refusal: an outage there is retried, a failed DLQ write is retried, the
+    refused rows reach the DLQ with the reason, every other row is stored, and the offsets move on."""
+    clickhouse = OutageAfterRefusal(f"chdb://{tmp_path / 'ch'}")
+    dlq_producer = FlakyDlqProducer(failures=2)
+    rig = await sink_rig(kafka_bootstrap, clickhouse, partitions=1, dlq_producer=dlq_producer)
+    topics, registry, producer, sink = rig.topics, rig.registry, rig.producer, rig.sink
+    rows = enriched_rows("p", [{**llm_event(i), "timestamp": _now().isoformat()} for i in range(20)])
+    # ClickHouse refuses these: an id it cannot parse as a UUID (server-side code), and a token count
+    # the client cannot serialize into UInt64.
+    bad_id = msgspec.structs.replace(rows[3], event_id="not-a-uuid")
+    bad_tokens = msgspec.structs.replace(rows[11], input_tokens=-1)
+    rows[3], rows[11] = bad_id, bad_tokens
+    good = sorted(r.event_id for i, r in enumerate(rows) if i not in (3, 11))
+    task = asyncio.create_task(sink.run())
+    try:
+        await send_rows(producer, topics.enriched, "p", rows[:10])
+        await send_rows(producer, topics.enriched, "p", rows[10:])
+        dead = await read_records(kafka_bootstrap, topics.dlq, min_records=2, timeout=30)
+        await _wait_async(lambda: group_lag(kafka_bootstrap, rig.group, topics.enriched), 0)
+        await _wait(lambda: registry.get_sample_value("lynex_streams_sink_rows_inserted_total") == 18)
+        assert not task.done()  # neither the outage nor the DLQ failures ended the sink
+    finally:
+        await sink.stop()
+        await task
+        await producer.stop()
+    stored = await clickhouse.query("SELECT toString(event_id), count() FROM events GROUP BY event_id")
+    clickhouse.close()
+    assert sorted(r[0] for r in stored) == good
+    assert {r[1] for r in stored} == {1}
+    assert clickhouse.failures == 3  # the outage happened on the row-by-row path and was retried
+    assert dlq_producer.failures == 0  # the failed DLQ writes were retried
+    assert len(dead) == 2
+    headers = [dict(d.headers) for d in dead]
+    assert {h["lynex-stage"] for h in headers} == {b"sink"}
+    assert sorted(msgspec.json.decode(d.value)[1] for d in dead) == sorted(
+        ["not-a-uuid", bad_tokens.event_id]
+    )
+    errors = b" | ".join(h["lynex-error"] for h in headers)
+    assert b"clickhouse refused the row (code " in errors
+    assert registry.get_sample_value("lynex_streams_dead_lettered_records_total", {"stage": "sink"}) == 2
 
 
 def _now():  # type: ignore[no-untyped-def]

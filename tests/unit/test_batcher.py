@@ -10,9 +10,10 @@ from streams.batcher import Batch, to_columns, unique_rows, uuid_array_sql
 T = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def row(event_id: str) -> EnrichedEvent:
+def row(event_id: str, project_id: str = "p") -> EnrichedEvent:
     values = dict.fromkeys(COLUMNS, "")
     values.update(
+        project_id=project_id,
         event_id=event_id,
         timestamp=T,
         received_at=T,
@@ -60,7 +61,15 @@ def test_is_due_by_rows_or_age() -> None:
 
 def test_unique_rows_drops_stored_and_repeated_ids_keeping_the_first() -> None:
     first, again, other, stored = row("a"), row("a"), row("b"), row("c")
-    assert unique_rows([first, again, other, stored], {"c"}) == [first, other]
+    assert unique_rows([first, again, other, stored], {("p", "c")}) == [first, other]
+
+
+def test_the_same_id_in_two_projects_is_two_events() -> None:
+    """Ids come from clients: one tenant's id must not hide another tenant's event."""
+    mine, theirs, theirs_again = row("a", "p1"), row("a", "p2"), row("a", "p2")
+    assert unique_rows([mine, theirs, theirs_again], set()) == [mine, theirs]
+    # Stored in one project: still new in the other.
+    assert unique_rows([mine, theirs], {("p2", "a")}) == [mine]
 
 
 def test_to_columns_follows_column_order() -> None:
