@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Protocol
 
-from aiokafka.errors import KafkaError
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    KafkaError,
+    MessageSizeTooLargeError,
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+)
 
+from contracts.limits import KAFKA_MESSAGE_MAX_BYTES
 from contracts.topics import Topics
 from core.kafka import create_producer, ensure_topics, start_with_retry
 from core.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
+
+# After one of these, aiokafka's idempotent producer fails every later send to the partition (its
+# sequence numbers ran ahead of what the broker stored: a record refused for its size did that, and
+# every request after it got 503 for good). Only a new producer, with a new producer id, recovers.
+_PRODUCER_POISONED = (
+    MessageSizeTooLargeError,
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+    InvalidProducerEpoch,
+)
 
 
 class SinkUnavailable(Exception):
@@ -40,6 +59,7 @@ class KafkaSink:
         self._connected = asyncio.Event()
         self._stopping = asyncio.Event()
         self._starter: asyncio.Task[None] | None = None
+        self._renewal: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         # Kafka may come up after the gateway: connect in the background, answer 503 until then.
@@ -55,24 +75,47 @@ class KafkaSink:
 
     async def stop(self) -> None:
         self._stopping.set()
-        if self._starter is not None:
-            await self._starter
+        for task in (self._starter, self._renewal):
+            if task is not None:
+                await task
         if self._connected.is_set():
             await self.producer.stop()  # flushes what is in flight
 
     async def send(self, key: bytes, value: bytes) -> None:
         if not self._connected.is_set():
             raise SinkUnavailable("Kafka is not connected yet")
+        producer = self.producer
         try:
             async with asyncio.timeout(self.settings.ack_timeout_s):
-                ack = await self.producer.send(self.topic, value=value, key=key)
+                ack = await producer.send(self.topic, value=value, key=key)
                 await ack
         except TimeoutError as exc:
             # The record may still be written later; the client retries with the same event ids and
             # storage deduplicates by id, so this can duplicate in Kafka but never in what users see.
             raise SinkUnavailable(f"Kafka did not acknowledge within {self.settings.ack_timeout_s}s") from exc
+        except _PRODUCER_POISONED as exc:
+            self._renew(producer, exc)
+            raise SinkUnavailable(f"Kafka refused the write: {exc}") from exc
         except KafkaError as exc:
             raise SinkUnavailable(f"Kafka refused the write: {exc}") from exc
+
+    def _renew(self, failed: AIOKafkaProducer, error: KafkaError) -> None:
+        """Swap in a new producer; requests get 503 (Retry-After) until it is connected."""
+        if failed is not self.producer or self._stopping.is_set():
+            return  # another request already renewed it
+        self._connected.clear()
+        self.producer = create_producer(self.settings, "gateway")
+        log.error(
+            "kafka_producer_renewed",
+            extra={"error": type(error).__name__, "value_limit_bytes": KAFKA_MESSAGE_MAX_BYTES},
+        )
+        self._renewal = asyncio.create_task(self._replace(failed), name="kafka-sink-renew")
+
+    async def _replace(self, failed: AIOKafkaProducer) -> None:
+        with contextlib.suppress(KafkaError, OSError):
+            await failed.stop()
+        if await start_with_retry(self.producer, self._stopping, "gateway-producer"):
+            self._connected.set()
 
     async def check(self) -> str | None:
         if not self._connected.is_set():

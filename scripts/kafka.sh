@@ -55,6 +55,8 @@ KAFKA_OPTS="${KAFKA_OPTS:-}"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 MVN="${MVN:-mvn}"
 POLL_INTERVAL=0.25
+# The size budget: equal to contracts/limits.py KAFKA_MESSAGE_MAX_BYTES (tests/deploy compares them).
+KAFKA_MESSAGE_MAX_BYTES=8388608
 
 say() { printf 'kafka: %s\n' "$*"; }
 die() { printf 'kafka: error: %s\n' "$*" >&2; exit 1; }
@@ -221,6 +223,12 @@ log.cleaner.dedupe.buffer.size=33554432
 # A 2-core laptop/CI box does not need the default thread counts.
 num.network.threads=2
 num.io.threads=4
+
+# Lynex's size budget (contracts/limits.py KAFKA_MESSAGE_MAX_BYTES, 8 MiB): the broker takes any record
+# Lynex writes (up to MAX_RECORD_BYTES, 6 MiB, plus key, headers and batch overhead), also in topics it
+# auto-creates (faust's changelogs); a follower fetches what the leader took. tests/deploy checks it.
+message.max.bytes=$KAFKA_MESSAGE_MAX_BYTES
+replica.fetch.max.bytes=$KAFKA_MESSAGE_MAX_BYTES
 EOF
     mv "$SERVER_PROPERTIES.tmp" "$SERVER_PROPERTIES"
 }
