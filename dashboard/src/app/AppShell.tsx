@@ -14,6 +14,7 @@ const SECTIONS = [
   { id: "overview", label: "Overview" },
   { id: "events", label: "Events" },
   { id: "alerts", label: "Alerts" },
+  { id: "accounting", label: "Data health" },
   { id: "settings", label: "Settings" },
 ] as const;
 

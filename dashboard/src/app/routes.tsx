@@ -15,6 +15,7 @@ import { AppShell } from "./AppShell";
 const OverviewPage = lazy(() => import("../features/overview/OverviewPage").then((m) => ({ default: m.OverviewPage })));
 const EventsPage = lazy(() => import("../features/events/EventsPage").then((m) => ({ default: m.EventsPage })));
 const AlertsPage = lazy(() => import("../features/alerts/AlertsPage").then((m) => ({ default: m.AlertsPage })));
+const AccountingPage = lazy(() => import("../features/accounting/AccountingPage").then((m) => ({ default: m.AccountingPage })));
 const SettingsPage = lazy(() => import("../features/settings/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 
 function RequireAuth() {
@@ -122,6 +123,7 @@ export const routes: RouteObject[] = [
           { path: "overview", element: <OverviewPage /> },
           { path: "events", element: <EventsPage /> },
           { path: "alerts", element: <AlertsPage /> },
+          { path: "accounting", element: <AccountingPage /> },
           { path: "settings", element: <SettingsPage /> },
         ],
       },

@@ -140,3 +140,40 @@ export interface ModelBreakdown {
   to: string;
   models: ModelStats[];
 }
+
+export interface StageLag {
+  stage: string;
+  group: string;
+  topic: string;
+  /** Records not yet committed by the stage's consumer group; null when Kafka could not be asked. */
+  records: number | null;
+  error?: string | null;
+}
+
+export interface DeadLetterReason {
+  stage: string;
+  error: string;
+  records: number;
+  events: number;
+  undecoded: number;
+  lastAt: string;
+  /** False for alert stages: those events were stored anyway. */
+  affectsStorage: boolean;
+}
+
+/** GET /api/v1/projects/{id}/accounting */
+export interface Accounting {
+  projectId: string;
+  start: string;
+  end: string;
+  accepted: number;
+  stored: number;
+  deadLettered: number;
+  deadLetteredRecords: number;
+  undecodedRecords: number;
+  missing: number;
+  freshness: { newestStoredAt: string | null; ageSeconds: number | null };
+  lag: StageLag[];
+  reasons: DeadLetterReason[];
+  asOf: string;
+}

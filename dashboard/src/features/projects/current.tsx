@@ -15,5 +15,6 @@ export const projectPath = {
   overview: (id: string) => `/projects/${encodeURIComponent(id)}/overview`,
   events: (id: string) => `/projects/${encodeURIComponent(id)}/events`,
   alerts: (id: string) => `/projects/${encodeURIComponent(id)}/alerts`,
+  accounting: (id: string) => `/projects/${encodeURIComponent(id)}/accounting`,
   settings: (id: string) => `/projects/${encodeURIComponent(id)}/settings`,
 };
