@@ -17,9 +17,9 @@ from prometheus_client import CollectorRegistry
 
 from contracts.topics import Topics
 from core.clickhouse import ClickHouse, migrate_clickhouse
-from core.control.accounts import Accounts, EmailTaken
+from core.control.accounts import Accounts
 from core.control.migrations import migrate as migrate_control_plane
-from core.control.store import ControlPlane, ControlPlaneError
+from core.control.store import BootstrapConflict, ControlPlane, ControlPlaneError
 from core.database import create_engine
 from core.kafka import ensure_topics
 from core.logging import configure_logging
@@ -52,25 +52,32 @@ async def build_context(settings: Settings) -> RoleContext:
     )
 
 
-async def bootstrap(settings: Settings, ctx: RoleContext) -> None:
-    """The headless set-up from LYNEX_INIT__*: a project, its key, and optionally its owner (idempotent)."""
+async def bootstrap(settings: Settings, control: ControlPlane) -> None:
+    """The headless set-up from LYNEX_INIT__*: a project, its key, and optionally its owner (idempotent).
+
+    It never undoes what users did through the API (a deleted project, a revoked key, a changed role):
+    each such conflict is one warning line, and start-up goes on. Bad settings still stop it (exit 2).
+    """
     init = settings.init
     if not init.project_id:
         return
-    created = await ctx.control.ensure_bootstrap(init.project_id, init.api_key)
+    try:
+        created = await control.ensure_init_project(init.project_id)
+    except BootstrapConflict as exc:
+        log.warning("init_conflicted", extra={"project_id": init.project_id, "reason": str(exc)})
+        return
+    try:
+        created = await control.ensure_init_key(init.project_id, init.api_key) or created
+    except BootstrapConflict as exc:
+        log.warning("init_conflicted", extra={"project_id": init.project_id, "reason": str(exc)})
     if init.user_email:
         accounts = Accounts(
-            ctx.engine, settings.auth.secret_key, timedelta(hours=settings.auth.session_ttl_h)
+            control.engine, settings.auth.secret_key, timedelta(hours=settings.auth.session_ttl_h)
         )
-        user = await accounts.authenticate(init.user_email, init.user_password)
-        if user is None:
-            try:
-                user = await accounts.sign_up(init.user_email, init.user_password)
-            except EmailTaken:
-                # The account exists with another password: make it the owner all the same.
-                user = await accounts.add_member(init.project_id, init.user_email, "owner")
-        if user is not None and await accounts.role_in(user.id, init.project_id) != "owner":
-            await accounts.add_member(init.project_id, init.user_email, "owner")
+        try:
+            await accounts.ensure_init_owner(init.project_id, init.user_email, init.user_password)
+        except BootstrapConflict as exc:
+            log.warning("init_conflicted", extra={"project_id": init.project_id, "reason": str(exc)})
     log.info("init_project_ready", extra={"project_id": init.project_id, "newly_created": created})
 
 
@@ -80,7 +87,7 @@ async def migrate(settings: Settings, kafka_timeout_s: float = 60) -> None:
     try:
         applied = await migrate_control_plane(ctx.engine)
         print(f"control plane: {len(applied)} migration(s) applied {applied or ''}".rstrip())
-        await bootstrap(settings, ctx)
+        await bootstrap(settings, ctx.control)
         applied = await migrate_clickhouse(ctx.clickhouse, settings.clickhouse.retention_days)
         print(f"clickhouse: {len(applied)} migration(s) applied {applied or ''}".rstrip())
         await ensure_topics(settings.kafka, ctx.topics, timeout_s=kafka_timeout_s)
@@ -116,7 +123,7 @@ async def serve(settings: Settings, role_names: Sequence[str], run_migrations: b
         await migrate_control_plane(ctx.engine)
         if {"streams", "query"} & set(role_names):
             await migrate_clickhouse(ctx.clickhouse, settings.clickhouse.retention_days)
-    await bootstrap(settings, ctx)  # the same set-up as `migrate`, the owner account included
+    await bootstrap(settings, ctx.control)  # the same set-up as `migrate`, the owner account included
     roles = build_roles(role_names, ctx)
     app = create_app(roles, ctx.registry, settings.gateway.max_body_bytes + 64 * 1024)
     config = uvicorn.Config(

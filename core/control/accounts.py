@@ -21,8 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.control import tables
 from core.control.keys import new_id
-from core.control.passwords import DUMMY_HASH, check_password, hash_password, verify_password
-from core.control.store import Project
+from core.control.passwords import (
+    DUMMY_HASH,
+    WeakPassword,
+    check_password,
+    hash_password,
+    verify_password,
+)
+from core.control.store import BootstrapConflict, ControlPlaneError, Project
 
 Role = Literal["owner", "member"]
 
@@ -98,6 +104,37 @@ class Accounts:
         if not verify_password(row.password_hash, password):
             return None
         return User(id=row.id, email=row.email, created_at=_aware(row.created_at))
+
+    async def ensure_init_owner(self, project_id: str, email: str, password: str) -> bool:
+        """Make the init user (LYNEX_INIT__USER_*) an owner of the live init project, creating the
+        account if the email has none; True if anything changed.
+
+        What users did wins, as a BootstrapConflict naming it: an account that exists with another
+        password is not given the project (anyone may have signed up with that email first), and an
+        init user whom an owner made a plain member stays one. A refused password is a settings error.
+        """
+        user = await self.authenticate(email, password)
+        if user is None:
+            try:
+                user = await self.sign_up(email, password)
+            except WeakPassword as exc:
+                raise ControlPlaneError(f"LYNEX_INIT__USER_PASSWORD is refused: {exc}") from exc
+            except EmailTaken:
+                user = await self.authenticate(email, password)  # signed up meanwhile by another process?
+                if user is None:
+                    raise BootstrapConflict(
+                        f"an account with LYNEX_INIT__USER_EMAIL exists with another password: it is not"
+                        f" made an owner of {project_id!r} (share the project with it from the dashboard)"
+                    ) from None
+        role = await self.role_in(user.id, project_id)
+        if role == "owner":
+            return False
+        if role is not None:
+            raise BootstrapConflict(
+                f"the init user is a {role} of {project_id!r} (an owner changed their role): kept as it is"
+            )
+        await self.add_member(project_id, user.email, "owner")
+        return True
 
     # -- sessions -----------------------------------------------------------------------------------
 
@@ -210,6 +247,12 @@ class Accounts:
     async def add_member(self, project_id: str, email: str, role: Role) -> User | None:
         """Share a project with an existing user; None if no such user. Re-adding changes the role;
         demoting the last owner raises LastOwner and changes nothing."""
+        try:
+            return await self._set_member(project_id, email, role)
+        except IntegrityError:  # added meanwhile by a concurrent request: now it is a role change
+            return await self._set_member(project_id, email, role)
+
+    async def _set_member(self, project_id: str, email: str, role: Role) -> User | None:
         u, m = tables.users, tables.memberships
         async with self.engine.begin() as conn:
             row = (await conn.execute(sa.select(u).where(u.c.email == normalize_email(email)))).first()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.control import tables
@@ -42,6 +44,11 @@ class KeyIdentity(msgspec.Struct, frozen=True):
 
 class ControlPlaneError(Exception):
     """A control-plane request that cannot be carried out (bad key format, unknown project...)."""
+
+
+class BootstrapConflict(ControlPlaneError):
+    """The LYNEX_INIT__* settings disagree with what users did through the API (a deleted project, a
+    revoked key...). The bootstrap leaves their state as it is; the message says what and why."""
 
 
 def _now() -> datetime:
@@ -158,20 +165,68 @@ class ControlPlane:
             )
         return bool(result.rowcount)
 
+    # -- the headless bootstrap (LYNEX_INIT__*): what users did since wins, as a BootstrapConflict ----
+
     async def ensure_bootstrap(self, project_id: str, secret: str) -> bool:
         """Make sure `project_id` and the key `secret` exist (headless set-up); True if created."""
+        created = await self.ensure_init_project(project_id)
+        return await self.ensure_init_key(project_id, secret) or created
+
+    async def ensure_init_project(self, project_id: str) -> bool:
+        """Create the init project unless it exists; True if created. One a user deleted stays
+        deleted (BootstrapConflict): its id is taken, and re-creating it would undo their choice."""
+        row = await self._project_state(project_id)
+        if row is None:
+            try:
+                await self.create_project(project_id, project_id=project_id)
+            except IntegrityError:  # another process (a `migrate` job, a replica) created it meanwhile
+                row = await self._project_state(project_id)
+                if row is None:
+                    raise
+            else:
+                return True
+        if row.deleted_at is not None:
+            raise BootstrapConflict(
+                f"the init project {project_id!r} was deleted by a user: not re-created, nothing"
+                " bootstrapped (set another LYNEX_INIT__PROJECT_ID for a new one)"
+            )
+        return False
+
+    async def ensure_init_key(self, project_id: str, secret: str) -> bool:
+        """Create the init key on the init project unless it exists; True if created. A key a user
+        revoked stays revoked, and one that belongs to another project stays there (BootstrapConflict)."""
         if not is_well_formed(secret):
             raise ControlPlaneError(
                 "LYNEX_INIT__API_KEY must look like sk_live_ + 20-128 url-safe characters"
             )
-        created = False
-        if await self.get_project(project_id) is None:
-            await self.create_project(project_id, project_id=project_id)
-            created = True
-        existing = await self.find_key(secret)
-        if existing is not None:
-            if existing.project_id != project_id:
-                raise ControlPlaneError("LYNEX_INIT__API_KEY already belongs to another project")
-            return created
-        await self.create_key(project_id, "bootstrap", secret=secret)
-        return True
+        row = await self._key_state(secret)
+        if row is None:
+            try:
+                await self.create_key(project_id, "bootstrap", secret=secret)
+            except IntegrityError:  # created meanwhile by another process
+                row = await self._key_state(secret)
+                if row is None:
+                    raise
+            else:
+                return True
+        if row.project_id != project_id:
+            raise BootstrapConflict(
+                f"LYNEX_INIT__API_KEY belongs to project {row.project_id!r}, not {project_id!r}: left there"
+            )
+        if row.revoked_at is not None:
+            raise BootstrapConflict(
+                f"the init API key of {project_id!r} was revoked by a user: it stays revoked"
+                " (set a new LYNEX_INIT__API_KEY to get a working one)"
+            )
+        return False
+
+    async def _project_state(self, project_id: str) -> sa.Row[Any, Any] | None:
+        p = tables.projects
+        async with self.engine.connect() as conn:
+            return (await conn.execute(sa.select(p.c.deleted_at).where(p.c.id == project_id))).first()
+
+    async def _key_state(self, secret: str) -> sa.Row[Any, Any] | None:
+        k = tables.api_keys
+        query = sa.select(k.c.project_id, k.c.revoked_at).where(k.c.key_hash == hash_key(secret))
+        async with self.engine.connect() as conn:
+            return (await conn.execute(query)).first()
