@@ -6,6 +6,9 @@ the global default registry, so tests can build as many apps as they like.
 
 from __future__ import annotations
 
+from collections import Counter as Tally
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
@@ -112,36 +115,31 @@ class StreamsMetrics:
             "Insert attempts that failed transiently (ClickHouse unavailable) and were retried.",
             registry=registry,
         )
-
-
-class AccountingMetrics:
-    """What happened to each project's events after the gateway: stored, or dead-lettered and why.
-
-    `count_stored` is for the sink to call after an insert; the dead-letter recorder counts the rest.
-    """
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.stored = Counter(
+        # Per project, for the accounting: what happened to each project's events after the gateway
+        # (projects are created by users, not clients: the label set stays small).
+        self.events_stored_by_project = Counter(
             "lynex_streams_events_stored_by_project",
-            "Events inserted into ClickHouse, by project.",
+            "Events inserted into ClickHouse, by project (the sink counts with count_stored).",
             ["project"],
             registry=registry,
         )
-        self.dead_lettered = Counter(
+        self.dead_lettered_by_project = Counter(
             "lynex_streams_dead_lettered_by_project",
-            "Events in records that reached the DLQ, by project and stage (an undecodable record counts 0).",
+            "Events in records the dead-letter recorder stored, by project and stage (undecodable: 0).",
             ["project", "stage"],
             registry=registry,
         )
-        self.dead_letter_records = Counter(
+        self.dead_letter_records_recorded = Counter(
             "lynex_streams_dead_letter_records_recorded",
-            "DLQ records written to the ClickHouse dead_letters table, by project and stage.",
+            "DLQ records the dead-letter recorder wrote to ClickHouse dead_letters, by project and stage.",
             ["project", "stage"],
             registry=registry,
         )
 
-    def count_stored(self, project_id: str, events: int) -> None:
-        self.stored.labels(project_id).inc(events)
+    def count_stored(self, project_ids: Iterable[str]) -> None:
+        """Count inserted rows by project: the sink passes each inserted row's project id."""
+        for project, n in Tally(project_ids).items():
+            self.events_stored_by_project.labels(project).inc(n)
 
 
 class AlertMetrics:

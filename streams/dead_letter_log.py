@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -18,8 +19,10 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from contracts.limits import KAFKA_MESSAGE_MAX_BYTES
 from core.clickhouse import TRANSIENT_ERRORS, ClickHouse
-from core.metrics import AccountingMetrics
+from core.metrics import StreamsMetrics
+from core.roles import RoleContext
 from core.settings import KafkaSettings
+from core.supervise import Worker
 from streams.dead_letter_rows import ROW_COLUMNS, DeadLetterRow, to_row
 
 log = logging.getLogger(__name__)
@@ -35,7 +38,7 @@ class DeadLetterLog:
         settings: KafkaSettings,
         topic: str,
         clickhouse: ClickHouse,
-        metrics: AccountingMetrics,
+        metrics: StreamsMetrics,
         group_id: str | None = None,
     ) -> None:
         self.settings = settings
@@ -128,9 +131,9 @@ class DeadLetterLog:
             else:
                 break
         for row in rows:
-            self.metrics.dead_letter_records.labels(row.project_id, row.stage).inc()
+            self.metrics.dead_letter_records_recorded.labels(row.project_id, row.stage).inc()
             if row.events:
-                self.metrics.dead_lettered.labels(row.project_id, row.stage).inc(row.events)
+                self.metrics.dead_lettered_by_project.labels(row.project_id, row.stage).inc(row.events)
         log.info("dead_letters_recorded", extra={"rows": len(rows)})
 
     async def _commit(self, rows: list[DeadLetterRow]) -> None:
@@ -151,3 +154,19 @@ class DeadLetterLog:
 
     async def stop(self) -> None:
         self.stopping.set()
+
+
+def dead_letter_worker(
+    ctx: RoleContext, metrics: StreamsMetrics, ready: Callable[[], Awaitable[object | None]]
+) -> Worker:
+    """The recorder as a supervised worker of the streams role. It subscribes only once `ready()` says
+    the topics exist (None: the role is stopping), so it never auto-creates the DLQ topic itself."""
+    recorder = DeadLetterLog(
+        settings=ctx.settings.kafka, topic=ctx.topics.dlq, clickhouse=ctx.clickhouse, metrics=metrics
+    )
+
+    async def run() -> None:
+        if await ready() is not None:
+            await recorder.run()
+
+    return Worker("dead-letter-log", run, stop=recorder.stop)

@@ -17,7 +17,7 @@ from contracts.events import RawEnvelope
 from contracts.topics import Topics
 from core.clickhouse import ClickHouse, migrate_clickhouse
 from core.kafka import create_producer, ensure_topics
-from core.metrics import AccountingMetrics
+from core.metrics import StreamsMetrics
 from core.settings import load_settings
 from streams.dead_letter_log import DeadLetterLog
 from streams.dlq import DeadLetters
@@ -72,7 +72,7 @@ async def test_every_dlq_record_is_recorded_once_and_committed_after_the_insert(
     await producer.start()
     dead_letters = DeadLetters(producer, topics.dlq)
     registry = CollectorRegistry()
-    metrics = AccountingMetrics(registry)
+    metrics = StreamsMetrics(registry)
     group = f"{topics.raw}-dead-letter-log"
 
     def recorder() -> DeadLetterLog:
