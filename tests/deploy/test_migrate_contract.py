@@ -15,8 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from contracts.limits import KAFKA_MESSAGE_MAX_BYTES
 from contracts.topics import Topics
 from tests.support.services import new_prefix
 
@@ -59,9 +61,37 @@ async def _topics(bootstrap: str) -> set[str]:
         await admin.close()
 
 
+async def _create_small_topic(bootstrap: str, name: str) -> None:
+    """A topic as a deployment made before the size budget: the broker's default 1 MiB limit."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, 1, 1, topic_configs={"max.message.bytes": "1048588"})])
+    finally:
+        await admin.close()
+
+
+async def _message_limits(bootstrap: str, names: list[str]) -> dict[str, str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n) for n in names])
+        return {
+            resource["resource_name"]: entry["config_value"]
+            for response in responses
+            for resource in response.to_object()["resources"]
+            for entry in resource["config_entries"]
+            if entry["config_names"] == "max.message.bytes"
+        }
+    finally:
+        await admin.close()
+
+
 def test_migrate_leaves_what_no_migrate_roles_need(tmp_path: Path, kafka_bootstrap: str) -> None:
     prefix = new_prefix()
     env = _environment(tmp_path / "home", kafka_bootstrap, prefix)
+    topics = Topics.with_prefix(prefix)
+    asyncio.run(_create_small_topic(kafka_bootstrap, topics.raw))
     proc = subprocess.run(
         [sys.executable, "-m", "core.cli", "migrate"],
         env=env,
@@ -85,4 +115,7 @@ def test_migrate_leaves_what_no_migrate_roles_need(tmp_path: Path, kafka_bootstr
 
     assert {"events", "events_1m", "events_1m_mv"} <= _clickhouse_tables(env)
 
-    assert set(Topics.with_prefix(prefix).names()) <= asyncio.run(_topics(kafka_bootstrap))
+    assert set(topics.names()) <= asyncio.run(_topics(kafka_bootstrap))
+    # The size budget: created with it, or raised to it when the topic was there before.
+    limits = asyncio.run(_message_limits(kafka_bootstrap, list(topics.names())))
+    assert limits == dict.fromkeys(topics.names(), str(KAFKA_MESSAGE_MAX_BYTES))

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 import json
+import os
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from contracts.limits import KAFKA_MESSAGE_MAX_BYTES, MAX_EVENT_BYTES, MAX_REQUEST_BYTES
+from contracts.topics import Topics
 from core.control.store import ControlPlane
 from core.database import create_engine
-from tests.support.services import PrivateBroker, envelope_events, read_topic
+from core.kafka import ensure_topics
+from core.settings import KafkaSettings
+from tests.support.services import PrivateBroker, envelope_events, new_prefix, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -145,3 +153,107 @@ async def test_keys_are_stored_hashed_and_never_logged(server_factory) -> None:
         assert server.api_key.encode() not in path.read_bytes(), path
     assert server.api_key.encode()[:20] not in database
     assert server.api_key not in server.log_path.read_text()
+
+
+# -- the size budget against the real broker -----------------------------------------------------
+
+
+def incompressible_llm_call(prompt_bytes: int) -> dict[str, object]:
+    """An llm_call whose prompt is `prompt_bytes` of base64 text from random bytes: compression wins nothing."""
+    prompt = base64.b64encode(os.urandom(prompt_bytes * 3 // 4 + 3)).decode()[:prompt_bytes]
+    return {"type": "llm_call", "body": {"model": "gpt-4o", "prompt": prompt}}
+
+
+async def topic_configs(bootstrap: str, topic: str) -> dict[str, tuple[str, int]]:
+    """The topic's configuration: name -> (value, config source; 1 = set on the topic itself)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        [resource] = response.to_object()["resources"]
+        return {
+            e["config_names"]: (e["config_value"], e["config_source"]) for e in resource["config_entries"]
+        }
+    finally:
+        await admin.close()
+
+
+async def set_topic_config(bootstrap: str, topic: str, configs: dict[str, str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic, configs)])
+    finally:
+        await admin.close()
+
+
+async def test_incompressible_event_within_the_budget_travels_and_larger_gets_413(
+    server_factory, kafka_bootstrap: str
+) -> None:
+    # The shared broker may have been started with the default 1 MiB message.max.bytes: what makes this
+    # pass is the topic's own max.message.bytes, which the server's ensure_topics sets.
+    server = server_factory(roles="gateway")
+    assert (await topic_configs(kafka_bootstrap, server.topics.raw))["max.message.bytes"][0] == str(
+        KAFKA_MESSAGE_MAX_BYTES
+    )
+    big = incompressible_llm_call(4 * 1024 * 1024)
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=60) as client:
+        accepted = await client.post(URL, json=big)
+        assert accepted.status_code == 202, accepted.text
+
+        over_event = incompressible_llm_call(MAX_EVENT_BYTES)
+        refused = await client.post(URL, json={"events": [log_event(0), over_event]})
+        assert refused.status_code == 413, refused.text
+        assert [(e["index"], e["path"]) for e in refused.json()["errors"]] == [(1, "$.events[1]")]
+
+        over_request = json.dumps(incompressible_llm_call(MAX_REQUEST_BYTES)).encode()
+        assert (await client.post(URL, content=over_request)).status_code == 413
+        gzipped = await client.post(
+            URL, content=gzip.compress(over_request), headers={"Content-Encoding": "gzip"}
+        )
+        assert gzipped.status_code == 413
+
+        after = await client.post(URL, json=log_event(1))
+        assert after.status_code == 202, after.text
+    events = envelope_events(await read_topic(kafka_bootstrap, server.topics.raw, min_records=2))
+    assert [str(e.event_id) for _, e in events] == [accepted.json()["eventId"], after.json()["eventId"]]
+    assert events[0][1].body.prompt == big["body"]["prompt"]  # type: ignore[attr-defined,index]
+
+
+async def test_a_record_the_broker_refuses_does_not_wedge_the_gateway(
+    server_factory, kafka_bootstrap: str
+) -> None:
+    server = server_factory(roles="gateway")
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=60) as client:
+        assert (await client.post(URL, json=log_event(0))).status_code == 202
+        # A topic whose limit is below the budget (created before it, by hand): Kafka refuses the record.
+        await set_topic_config(kafka_bootstrap, server.topics.raw, {"max.message.bytes": "1048588"})
+        refused = await client.post(URL, json=incompressible_llm_call(2 * 1024 * 1024))
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["retry-after"].isdigit()
+        # Before: every later request got 503 (OutOfOrderSequenceNumber) until the gateway restarted.
+        deadline = time.monotonic() + 30
+        while (status := (await client.post(URL, json=log_event(1))).status_code) != 202:
+            assert status == 503
+            assert time.monotonic() < deadline, "the gateway still refuses small events after 30 s"
+            await asyncio.sleep(0.2)
+    events = envelope_events(await read_topic(kafka_bootstrap, server.topics.raw, min_records=2))
+    assert [e.body.message for _, e in events] == ["event 0", "event 1"]  # type: ignore[attr-defined]
+
+
+async def test_ensure_topics_raises_a_lower_limit_and_keeps_other_overrides(kafka_bootstrap: str) -> None:
+    topics = Topics.with_prefix(new_prefix())
+    settings = KafkaSettings(bootstrap_servers=kafka_bootstrap, topic_partitions=1)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        old = {"max.message.bytes": "1048588", "retention.ms": "3600000"}
+        await admin.create_topics([NewTopic(topics.raw, 1, 1, topic_configs=old)])
+    finally:
+        await admin.close()
+    await ensure_topics(settings, topics)
+    await ensure_topics(settings, topics)  # idempotent
+    for name in topics.names():
+        configs = await topic_configs(kafka_bootstrap, name)
+        assert configs["max.message.bytes"] == (str(KAFKA_MESSAGE_MAX_BYTES), 1), name
+    assert (await topic_configs(kafka_bootstrap, topics.raw))["retention.ms"] == ("3600000", 1)
