@@ -12,14 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from contracts.limits import KAFKA_MESSAGE_MAX_BYTES, MAX_EVENT_BYTES, MAX_REQUEST_BYTES
+from contracts.limits import KAFKA_MESSAGE_MAX_BYTES, MAX_EVENT_BYTES, MAX_RECORD_BYTES, MAX_REQUEST_BYTES
 from contracts.topics import Topics
 from core.control.store import ControlPlane
 from core.database import create_engine
-from core.kafka import ensure_topics
+from core.kafka import consumer_fetch_sizes, create_producer, ensure_topics
 from core.settings import KafkaSettings
 from tests.support.services import PrivateBroker, envelope_events, new_prefix, read_topic
 
@@ -257,3 +258,38 @@ async def test_ensure_topics_raises_a_lower_limit_and_keeps_other_overrides(kafk
         configs = await topic_configs(kafka_bootstrap, name)
         assert configs["max.message.bytes"] == (str(KAFKA_MESSAGE_MAX_BYTES), 1), name
     assert (await topic_configs(kafka_bootstrap, topics.raw))["retention.ms"] == ("3600000", 1)
+
+
+async def test_a_fresh_broker_from_kafka_sh_takes_the_largest_record(private_broker: PrivateBroker) -> None:
+    # Topics the broker auto-creates (faust's changelogs) carry no limit of their own: the broker's counts.
+    admin = AIOKafkaAdminClient(bootstrap_servers=private_broker.bootstrap)
+    await admin.start()
+    try:
+        [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.BROKER, "1")])
+        [resource] = response.to_object()["resources"]
+        broker = {e["config_names"]: e["config_value"] for e in resource["config_entries"]}
+    finally:
+        await admin.close()
+    assert broker["message.max.bytes"] == str(KAFKA_MESSAGE_MAX_BYTES)
+    assert broker["replica.fetch.max.bytes"] == str(KAFKA_MESSAGE_MAX_BYTES)
+
+    topic = f"{new_prefix()}auto-created"
+    value = os.urandom(MAX_RECORD_BYTES)  # incompressible: zstd cannot bring it under a lower limit
+    producer = create_producer(KafkaSettings(bootstrap_servers=private_broker.bootstrap), "limits-test")
+    await producer.start()
+    try:
+        await (await producer.send(topic, value=value, key=b"k"))
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=private_broker.bootstrap,
+        auto_offset_reset="earliest",
+        **consumer_fetch_sizes(),
+    )
+    await consumer.start()
+    try:
+        record = await asyncio.wait_for(consumer.getone(), timeout=30)
+    finally:
+        await consumer.stop()
+    assert record.value == value
