@@ -16,10 +16,11 @@ import msgspec
 from query.params import TimeRange
 from query.repository.reader import Reader, utc
 
-# Stages off the storage path (the alert aggregator and notifier read events.enriched beside the
-# sink): what they dead-letter was stored all the same, so it does not explain a gap between
-# accepted and stored. Stage names are the `lynex-stage` header the streams role writes.
-ALERT_STAGES = ("aggregate", "alerts", "notify")
+# Stages off the storage path (the alert aggregator reads events.enriched beside the sink; alert
+# notices, their notifier and the alert tables' changelog come after it): what they dead-letter was
+# stored all the same, so it does not explain a gap between accepted and stored. Stage names are the
+# `lynex-stage` header the streams role writes (streams/alert_agents.py, notify.py, enrich_agent.py).
+ALERT_STAGES = ("aggregate", "alert", "changelog", "notify")
 MAX_REASONS = 20
 
 STORED_SQL = """

@@ -7,6 +7,7 @@ Time is pinned (`NOW`) so that ranges and minute buckets are deterministic.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from contracts.topics import Topics
 from core.kafka import create_producer, ensure_topics
 from core.settings import load_settings
 from query.consumer_lag import ConsumerLag, stages
+from query.repository.accounting import ALERT_STAGES
 from streams.dead_letter_rows import ROW_COLUMNS, to_row
 from streams.dlq import dlq_headers
 from tests.support.query_app import InProcessQuery, enriched, inprocess_query
@@ -219,3 +221,17 @@ def test_lag_names_the_groups_the_streams_role_runs() -> None:
     settings = load_settings({"LYNEX_KAFKA__TOPIC_PREFIX": "px."})
     for stage in stages(settings.kafka, Topics.with_prefix("px.")):
         assert f'topic_prefix}}{stage.group.removeprefix("px.")}"' in source, stage
+
+
+def test_alert_stages_are_the_stages_off_the_storage_path() -> None:
+    # A stage on the storage path counted as "alert" would hide lost events; check against the source.
+    streams = Path(__file__).parents[2] / "streams"
+    named = re.compile(r'InvalidRecord\(\s*"(\w+)"')
+
+    def stages_in(*names: str) -> set[str]:
+        return {m for name in names for m in named.findall((streams / name).read_text())}
+
+    off_path = stages_in("alert_agents.py", "notify.py") | {"changelog"}
+    assert "changelog" in stages_in("enrich_agent.py")
+    assert set(ALERT_STAGES) == off_path
+    assert not set(ALERT_STAGES) & stages_in("enrich.py", "sink.py")
