@@ -491,3 +491,56 @@ async def test_all_roles_share_the_events_path(tmp_path: Path) -> None:
         listed = await api.client.get("/api/v1/events", headers=api.a.headers)
         assert listed.status_code == 200
         assert listed.json() == {"events": [], "nextCursor": None}  # nothing sinks in this test
+
+
+# -- request bodies: every way the bytes can be wrong is the client's 422, never a 5xx ------------
+
+HOSTILE_BODIES = {
+    "nested 100,000 deep": b"[" * 100_000 + b"]" * 100_000,
+    "an object nested 65 deep": b'{"name":' * 65 + b'"x"' + b"}" * 65,
+    "invalid UTF-8 in a string": b'{"name": "\xff\xfe", "email": "\xc3", "password": "\xed\xa0\x80"}',
+    "a lone surrogate escape": b'{"name": "\\ud800x"}',
+    "a NUL in a string": b'{"name": "a\\u0000b", "email": "a\\u0000@example.com", "password": "p\\u0000"}',
+    "wrong types": b'{"name": 7, "email": [], "password": {}, "kind": 1, "role": null}',
+    "an array": b"[1, 2]",
+    "truncated": b'{"name": "x',
+    "empty": b"",
+    "NUL bytes": b"\x00\x00",
+    "a 5,000-digit number": b'{"name": 1' + b"0" * 5000 + b"}",
+    "NaN": b'{"name": NaN}',
+}
+
+
+async def test_every_json_endpoint_answers_422_to_hostile_bodies(api: InProcessQuery) -> None:
+    signed_up = await api.client.post(
+        "/api/v1/auth/signup", json={"email": "fuzz@example.com", "password": "a long test password"}
+    )
+    assert signed_up.status_code == 201, signed_up.text
+    project = await api.client.post("/api/v1/projects", json={"name": "mine"})
+    assert project.status_code == 201, project.text
+    pid = project.json()["id"]
+    endpoints = [
+        ("POST", "/api/v1/projects"),
+        ("PATCH", f"/api/v1/projects/{pid}"),
+        ("POST", f"/api/v1/projects/{pid}/keys"),
+        ("POST", f"/api/v1/projects/{pid}/members"),
+        ("POST", f"/api/v1/projects/{pid}/rules"),
+        ("PATCH", f"/api/v1/projects/{pid}/rules/rul_none"),
+        ("POST", "/api/v1/auth/login"),
+        ("POST", "/api/v1/auth/signup"),  # last: a 201 here would sign the client in as someone else
+    ]
+    for method, url in endpoints:
+        for name, body in HOSTILE_BODIES.items():
+            response = await api.client.request(
+                method, url, content=body, headers={"Content-Type": "application/json"}
+            )
+            assert response.status_code == 422, (method, url, name, response.status_code, response.text)
+            problem = response.json()
+            assert problem["error"] == "invalid_parameter", (method, url, name)
+            assert problem["message"], (method, url, name)
+    deep = await api.client.post("/api/v1/projects", content=HOSTILE_BODIES["nested 100,000 deep"])
+    assert "nested deeper than 64 levels" in deep.json()["message"]
+    nul = await api.client.post("/api/v1/projects", content=HOSTILE_BODIES["a NUL in a string"])
+    assert "NUL" in nul.json()["message"]
+    names = [p["name"] for p in (await api.client.get("/api/v1/projects")).json()["projects"]]
+    assert names == ["mine"]  # nothing was created by any of them
