@@ -52,7 +52,10 @@ def parse_time(name: str, raw: str | None) -> datetime | None:
         raise InvalidParameter(name, "expected ISO 8601 with a zone, e.g. 2025-01-31T12:00:00Z") from None
     if value.tzinfo is None:
         raise InvalidParameter(name, "needs a time zone, e.g. a trailing Z for UTC")
-    value = value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:  # year 1 with a positive offset (or 9999 with a negative one) has no UTC time
+        raise InvalidParameter(name, "must be between 1970 and 2100") from None
     if not EARLIEST <= value < LATEST:
         raise InvalidParameter(name, "must be between 1970 and 2100")
     return value

@@ -235,3 +235,36 @@ def test_alert_stages_are_the_stages_off_the_storage_path() -> None:
     assert "changelog" in stages_in("enrich_agent.py")
     assert set(ALERT_STAGES) == off_path
     assert not set(ALERT_STAGES) & stages_in("enrich.py", "sink.py")
+
+
+ODD_TIMES = [
+    "",
+    "Z",
+    "2026-13-01T00:00:00Z",
+    "1969-12-31T23:59:59Z",
+    "1970-01-01T00:00:00Z",
+    "2099-12-31T23:59:59.999999+00:00",
+    "2100-01-01T00:00:00Z",
+    "0001-01-01T00:00:00+05:00",
+    "9999-12-31T23:59:59-05:00",
+    "2026-01-01T00:00:00 05:00",
+    "2026-01-01",
+    "2026-01-01T00:00:00+24:00",
+    "\x00",
+    "9" * 5000,
+]
+
+
+async def test_odd_ranges_get_200_or_422_never_5xx(api: InProcessQuery) -> None:
+    await fill(api)
+    for start in ODD_TIMES:
+        for end in ("", "2099-12-31T23:59:59.999999+00:00", "1970-01-01T00:01:00Z"):
+            response = await accounting(api, api.a.project_id, api.a.headers, **{"from": start, "to": end})
+            assert response.status_code in (200, 422), (start, end, response.text)
+            if response.status_code == 200:
+                assert (
+                    response.json()["missing"]
+                    == response.json()["accepted"]
+                    - response.json()["stored"]
+                    - response.json()["deadLettered"]
+                )
