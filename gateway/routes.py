@@ -9,17 +9,31 @@ from litestar.exceptions import ClientException
 from litestar.openapi.datastructures import ResponseSpec
 
 from contracts.codec import encode
+from contracts.limits import MAX_EVENT_BYTES, MAX_JSON_DEPTH, MAX_RECORD_BYTES, MAX_REQUEST_BYTES
 from gateway.auth import GatewayKeys, extract_key
 from gateway.body import decode_body
 from gateway.errors import ErrorBody, PayloadTooLarge
 from gateway.ingest import Ingestor, QueuedBatch
 
 _ERRORS = {
+    400: ResponseSpec(ErrorBody, description="A corrupt or truncated gzip body."),
     401: ResponseSpec(ErrorBody, description="No API key."),
     403: ResponseSpec(ErrorBody, description="Unknown or revoked key, or an event for another project."),
-    413: ResponseSpec(ErrorBody, description="Over 5 MiB, before or after gzip decompression."),
+    413: ResponseSpec(
+        ErrorBody,
+        description=(
+            f"Over the size budget: the body over {MAX_REQUEST_BYTES} bytes before or after gzip "
+            f"decompression, an event over {MAX_EVENT_BYTES} bytes as written (`errors` names its index), "
+            f"or the request over {MAX_RECORD_BYTES} bytes as written. Nothing was written."
+        ),
+    ),
+    415: ResponseSpec(ErrorBody, description="A Content-Encoding other than gzip."),
     422: ResponseSpec(
-        ErrorBody, description="Invalid JSON or events: index and JSON path of each bad field."
+        ErrorBody,
+        description=(
+            "Invalid JSON (also invalid UTF-8, numbers out of range, nesting deeper than "
+            f"{MAX_JSON_DEPTH} levels) or invalid events: index and JSON path of each bad field."
+        ),
     ),
     429: ResponseSpec(ErrorBody, description="Over the key's rate limit; see Retry-After."),
     503: ResponseSpec(ErrorBody, description="Kafka unavailable or gateway overloaded; see Retry-After."),

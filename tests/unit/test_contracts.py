@@ -14,7 +14,13 @@ from contracts import schema
 from contracts.codec import FieldError, decode_events, encode
 from contracts.depth import exceeds_depth
 from contracts.events import EVENT_TYPES, CustomEvent, LlmCallEvent
-from contracts.limits import MAX_JSON_DEPTH
+from contracts.limits import (
+    KAFKA_MESSAGE_MAX_BYTES,
+    MAX_EVENT_BYTES,
+    MAX_JSON_DEPTH,
+    MAX_RECORD_BYTES,
+    MAX_REQUEST_BYTES,
+)
 
 CONTRACTS = Path(schema.__file__).parent
 EXAMPLES = sorted((CONTRACTS / "examples").glob("*.json"))
@@ -217,3 +223,11 @@ def test_contracts_imports_only_stdlib_and_msgspec() -> None:
 def test_decode_error_type_is_msgspec() -> None:
     # The gateway relies on these two exception types only.
     assert issubclass(msgspec.ValidationError, msgspec.DecodeError)
+
+
+def test_readme_states_the_size_budget_of_contracts_limits() -> None:
+    readme = (CONTRACTS.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("**Size budget.**") : readme.index("| answer | when |")]
+    for limit in (MAX_REQUEST_BYTES, MAX_EVENT_BYTES, MAX_RECORD_BYTES, KAFKA_MESSAGE_MAX_BYTES):
+        assert f"({limit:,} bytes)" in table, limit
+    assert f"| {MAX_JSON_DEPTH} levels" in table

@@ -328,6 +328,33 @@ async def test_openapi_document_is_served(tmp_path: Path) -> None:
     async with inprocess_gateway(tmp_path) as gw:
         doc = (await gw.client.get("/schema/openapi.json")).json()
         assert "/api/v1/events" in doc["paths"]
+        documented = {int(code) for code in doc["paths"]["/api/v1/events"]["post"]["responses"]}
+        assert documented == {202} | {cls.status for cls in GATEWAY_ERRORS}
+
+
+GATEWAY_ERRORS = [
+    Unauthorized,
+    Forbidden,
+    BadBody,
+    PayloadTooLarge,
+    UnsupportedEncoding,
+    InvalidEvents,
+    RateLimited,
+    Unavailable,
+]
+
+
+def test_readme_status_table_lists_every_answer_of_the_gateway() -> None:
+    readme = (EXAMPLES.parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| answer | when |") : readme.index("**A batch is all-or-nothing.**")]
+    rows = {int(line[2:5]) for line in table.splitlines() if line[2:5].isdigit()}
+    assert rows == {202} | {cls.status for cls in GATEWAY_ERRORS}
+    assert set(GATEWAY_ERRORS) == set(_leaves(GatewayError))
+
+
+def _leaves(cls: type) -> list[type]:
+    subclasses = cls.__subclasses__()
+    return [leaf for sub in subclasses for leaf in _leaves(sub)] if subclasses else [cls]
 
 
 @pytest.mark.parametrize(
