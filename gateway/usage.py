@@ -7,8 +7,6 @@ A failed write keeps the counts for the next one; a crash loses at most one inte
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import datetime
 
@@ -26,7 +24,6 @@ class KeyUsage:
         self.interval_s = interval_s
         self._keys: dict[str, tuple[int, datetime]] = {}
         self._accepted: dict[tuple[str, datetime], int] = {}
-        self._task: asyncio.Task[None] | None = None
 
     def record(self, identity: KeyIdentity, events: int, received_at: datetime) -> None:
         """Count `events` accepted for the key's project, in the minute of their `received_at` stamp
@@ -43,29 +40,26 @@ class KeyUsage:
         accepted, self._accepted = self._accepted, {}
         try:
             await self.control.record_usage(keys, accepted)
-        except (SQLAlchemyError, OSError) as exc:
-            # Put the counts back (one transaction: none of them was written); the next flush retries.
-            for key_id, (count, last) in keys.items():
-                now_count, now_last = self._keys.get(key_id, (0, last))
-                self._keys[key_id] = (count + now_count, max(last, now_last))
-            for bucket, events in accepted.items():
-                self._accepted[bucket] = self._accepted.get(bucket, 0) + events
+        except BaseException as exc:
+            # One transaction: none of them was written. Put them back for the next flush, also when
+            # cancelled (shutdown flushes once more) or on a bug (the supervisor restarts the writer).
+            self._restore(keys, accepted)
+            if not isinstance(exc, SQLAlchemyError | OSError):
+                raise
             log.warning(
                 "usage_not_written",
                 extra={"keys": len(keys), "buckets": len(accepted), "error": str(exc)[:200]},
             )
 
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval_s)
-            await self.flush()
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="key-usage-flush")
+    def _restore(
+        self, keys: dict[str, tuple[int, datetime]], accepted: dict[tuple[str, datetime], int]
+    ) -> None:
+        for key_id, (count, last) in keys.items():
+            now_count, now_last = self._keys.get(key_id, (0, last))
+            self._keys[key_id] = (count + now_count, max(last, now_last))
+        for bucket, events in accepted.items():
+            self._accepted[bucket] = self._accepted.get(bucket, 0) + events
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        """Write what is left (at shutdown; the role's supervised worker calls flush() periodically)."""
         await self.flush()
