@@ -5,9 +5,10 @@ depends on how deep the caller's stack already is, and past it raises RecursionE
 makes the limit (`contracts.limits.MAX_JSON_DEPTH`) the same for every caller, and every later hop
 (enricher, ClickHouse JSON functions) sees at most that depth.
 
-Only bytes outside strings count. The scan runs at C speed (bytes.replace/translate and one regex):
+Only bytes outside strings count. The scan runs at C speed (bytes.translate/replace, rarely a regex):
 strings are cut out, then each pass removes every innermost `[]`, so a document is deeper than N when
-brackets remain after N passes.
+brackets remain after N passes (the last passes are done by following the running depth). Cost: ~0.5 us
+per event of a typical batch.
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ _ESCAPED_QUOTE = b'\\"'
 _FOLD = bytes.maketrans(b"{}", b"[]")
 _NOT_STRUCTURE = bytes(set(range(256)) - set(b'"[]{}'))
 _STRING = re.compile(rb'"[^"]*"')
+_RUNS = re.compile(rb"\[+|\]+")
+_OPEN = ord("[")
+_PASSES = 8
 
 
 def exceeds_depth(payload: bytes, max_depth: int) -> bool:
     """True when arrays/objects in `payload` nest deeper than `max_depth` (a scalar has depth 0).
 
-    Malformed input is measured as it stands: consecutive unclosed brackets count as nested (a
-    recursive parser would descend into each), and what is left is for the parser to report.
+    Malformed input is measured as a recursive parser would descend into it; the parser that runs
+    next reports what is malformed.
     """
     # Each step runs only when it can change something: scanning is what this costs on the hot path.
     if b"\\" in payload:
@@ -38,14 +42,31 @@ def exceeds_depth(payload: bytes, max_depth: int) -> bool:
     structure = payload.translate(_FOLD, _NOT_STRUCTURE)
     if structure.count(b"[") <= max_depth:
         return False
-    brackets = _STRING.sub(b"", structure).replace(b'"', b"")
-    for passes in range(max_depth):
-        if not brackets:
-            return False
+    # Removing two adjacent quotes keeps every other quote's role: an empty string goes, or a closing
+    # and an opening quote go and two strings merge. Only strings that held quotes or brackets are left
+    # for the regex (most strings were emptied by the translate above).
+    brackets = structure.replace(b'""', b"")
+    if b'"' in brackets:
+        brackets = _STRING.sub(b"", brackets).replace(b'"', b"")
+    # Each pass removes every innermost pair, one level of every path: cheap while it shrinks the text a
+    # lot; what is left after a few passes has few peaks, so its running depth is cheap to follow.
+    removed = 0
+    while brackets and removed < min(max_depth, _PASSES):
         shorter = brackets.replace(b"[]", b"")
         if len(shorter) == len(brackets):
-            # No pair left, so what remains is `]...][...[`: unclosed brackets, each nested in the
-            # one before it, around content at most `passes` deep.
-            return passes + brackets.count(b"[") > max_depth
-        brackets = shorter
-    return bool(brackets)
+            break  # only unmatched brackets are left
+        brackets, removed = shorter, removed + 1
+    return bool(brackets) and removed + _deepest(brackets) > max_depth
+
+
+def _deepest(brackets: bytes) -> int:
+    """The largest running depth over runs of `[` and `]`. Unclosed brackets count as nested, as a
+    recursive parser descends into each; after an unmatched `]` the parser has stopped already."""
+    depth = deepest = 0
+    for run in _RUNS.findall(brackets):
+        if run[0] == _OPEN:
+            depth += len(run)
+            deepest = max(deepest, depth)
+        else:
+            depth -= len(run)
+    return deepest
