@@ -258,6 +258,20 @@ async function main() {
     check(cost.startsWith("$") && Math.abs(shown - expect.costUsd) <= Math.max(1e-9, expect.costUsd * 0.05), `cost ${cost} ≈ $${expect.costUsd}`);
   });
 
+  await step("data health: every accepted event stored, nothing dead-lettered, nothing missing", async () => {
+    const nav = page.getByRole("navigation", { name: "Main" });
+    await nav.getByRole("link", { name: "Data health" }).click();
+    const options = { timeout: 30_000, interval: 1500, between: () => page.reload() };
+    await expectText(page.getByTestId("figure-accepted"), formatCount(expect.total), "accepted", options);
+    await expectText(page.getByTestId("figure-stored"), formatCount(expect.total), "stored", options);
+    await expectText(page.getByTestId("figure-dead-lettered"), "0", "dead-lettered", options);
+    await expectText(page.getByTestId("figure-missing"), "0", "missing", options);
+    await expectText(page.getByTestId("verdict"), /^Nothing missing/, "verdict", options);
+    await shot("data-health");
+    await nav.getByRole("link", { name: "Overview" }).click();
+    await page.getByTestId("stat-requests-7d").waitFor();
+  });
+
   await step("the time-series charts draw the data, with legends and a tooltip", async () => {
     const requests = panel("Requests and errors");
     await requests.locator("canvas").first().waitFor();
