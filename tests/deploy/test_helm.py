@@ -248,6 +248,7 @@ def test_keda_scales_streams_on_lag_up_to_the_partition_count(render: Render) ->
     assert triggers == {
         ("staging.lynex-streams", "staging.lynex.events.raw"),
         ("staging.lynex-sink", "staging.lynex.events.enriched"),
+        ("staging.lynex-dead-letter-log", "staging.lynex.events.dlq"),
     }
     for trigger in so["spec"]["triggers"]:
         assert trigger["type"] == "kafka"
