@@ -3,12 +3,13 @@
 Decoding a request never raises past this module: it returns the decoded events or a list of
 `FieldError`s, each naming the event index and the JSON path of the bad field. Every failure counts:
 invalid JSON or UTF-8, nesting deeper than `MAX_JSON_DEPTH` (checked before msgspec recurses), numbers
-out of range, and invalid fields.
+out of range, timestamps that cannot be converted to UTC, and invalid fields.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from typing import Annotated, Any
 
 import msgspec
@@ -83,12 +84,32 @@ def decode_events(payload: bytes) -> tuple[list[Event], bool] | list[FieldError]
             return [FieldError(path="$", message=_split_error(exc)[1])]
         return [FieldError(path="$", message='expected a JSON object: one event or {"events": [...]}')]
     if _is_batch(payload):
-        return _decode_batch(payload)
-    try:
-        return [_event_decoder.decode(payload)], False
-    except _DecodeFailure as exc:
-        path, message = _split_error(exc)
-        return [FieldError(path=path, message=message)]
+        decoded = _decode_batch(payload)
+    else:
+        try:
+            decoded = [_event_decoder.decode(payload)], False
+        except _DecodeFailure as exc:
+            path, message = _split_error(exc)
+            return [FieldError(path=path, message=message)]
+    if isinstance(decoded, list):
+        return decoded
+    return _unrepresentable_times(*decoded) or decoded
+
+
+def _unrepresentable_times(events: list[Event], is_batch: bool) -> list[FieldError]:
+    """A timestamp at the edge of the calendar whose offset pushes it outside it in UTC (year 1 at
+    +01:00) decodes, but every later hop converts it to UTC and would fail on it: refuse it here."""
+    errors: list[FieldError] = []
+    for index, event in enumerate(events):
+        ts = event.timestamp
+        if ts is not None and ts.year in (1, 9999):
+            try:
+                ts.astimezone(UTC)
+            except OverflowError:
+                where = f"$.events[{index}].timestamp" if is_batch else "$.timestamp"
+                message = "timestamp is outside the years 1-9999 once converted to UTC"
+                errors.append(FieldError(path=where, message=message, index=index if is_batch else None))
+    return errors
 
 
 def _is_batch(payload: bytes) -> bool:

@@ -108,6 +108,16 @@ INVALID = [
     (b'{"type": "custom", "body": {"n": ' + b"9" * 5000 + b"}}", "$.body[...]", "out of range"),
     (b'{"type": "custom", "body": {"a": ' + b"[" * 5000 + b"]" * 5000 + b"}}", "$", "deeper than 64"),
     (b"[" * 100_000, "$", "deeper than 64"),
+    (
+        b'{"type": "log", "timestamp": "0001-01-01T00:30:00+01:00", "body": {"level": "info", "message": "x"}}',
+        "$.timestamp",
+        "UTC",
+    ),
+    (
+        b'{"events": [{"type": "log", "timestamp": "9999-12-31T23:00:00-02:00", "body": {"level": "info", "message": "x"}}]}',
+        "$.events[0].timestamp",
+        "UTC",
+    ),
     (b'{"events": [{"type": "custom", "body": {"a": ' + b"{" * 2000, "$", "deeper than 64"),
 ]
 
