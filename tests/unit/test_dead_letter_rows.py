@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contracts.codec import decode_events, encode
 from contracts.enriched import encode_enriched
@@ -88,3 +90,25 @@ def test_an_implausible_receive_time_falls_back_to_the_dlq_time() -> None:
 def test_missing_headers_and_key() -> None:
     row = row_for(b"x", headers=[("lynex-original-partition", b"nope")], key=None)
     assert (row.project_id, row.stage, row.error, row.original_partition) == ("", "unknown", "", -1)
+
+
+@given(
+    key=st.none() | st.binary(max_size=100),
+    value=st.binary(max_size=2000)
+    | st.builds(lambda n: encode(raw_envelope(n)), st.integers(1, 20)).map(lambda v: v[: len(v) // 2]),
+    headers=st.lists(st.tuples(st.sampled_from([h for h, _ in HEADERS] + ["x"]), st.binary(max_size=50))),
+    timestamp_ms=st.integers(-(2**40), 2**42),
+)
+@settings(max_examples=300, deadline=None)
+def test_any_record_becomes_a_bounded_row(
+    key: bytes | None, value: bytes, headers: list[tuple[str, bytes]], timestamp_ms: int
+) -> None:
+    row = to_row(key=key, value=value, headers=headers, timestamp_ms=timestamp_ms, partition=0, offset=1)
+    assert len(row.project_id) <= 64
+    assert len(row.error) <= 1000
+    assert row.events >= 0
+    assert row.decoded or row.events == 0
+    assert -1 <= row.original_partition < 2**31
+    assert -1 <= row.original_offset < 2**63
+    assert row.received_at.tzinfo is not None
+    assert row.value_bytes == len(value)
