@@ -280,6 +280,13 @@ wait_until_ready() {
     die "the broker (pid $pid) did not answer on $HOST:$KAFKA_PORT within ${KAFKA_START_TIMEOUT}s (KAFKA_START_TIMEOUT); it is left running: 'bash scripts/kafka.sh stop' to stop it"
 }
 
+# A broker started before the size budget keeps the 1 MiB default until it restarts: Lynex's own topics
+# carry their limit (ensure_topics), topics the broker auto-creates do not.
+warn_if_stale() {
+    grep -qx "message.max.bytes=$KAFKA_MESSAGE_MAX_BYTES" "$SERVER_PROPERTIES" 2>/dev/null && return 0
+    say "warning: this broker was started with an older configuration (message.max.bytes is not $KAFKA_MESSAGE_MAX_BYTES); restart it to apply: bash scripts/kafka.sh stop && bash scripts/kafka.sh start"
+}
+
 cmd_start() {
     local t0 pid
     t0="$(now)"
@@ -289,6 +296,7 @@ cmd_start() {
     if broker_alive "$pid"; then
         if kafka_answers "$KAFKA_PORT"; then
             say "already running on $HOST:$KAFKA_PORT (pid $pid)"
+            warn_if_stale
             return 0
         fi
         say "already starting (pid $pid); waiting for it to answer"
