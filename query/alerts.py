@@ -43,14 +43,15 @@ from core.egress import blocked_target
 from core.notify import Delivery, deliver, is_channel_url
 from query import params
 from query.auth import Principal, QueryAuth
-from query.bodies import decode_body
-from query.errors import InvalidParameter, NotFound, Unavailable
+from query.bodies import decode_body, documented_body
+from query.errors import InvalidParameter, NotFound, Unavailable, error_responses
 from query.repository.alerts import AlertHistory, AlertRepository
 
 HISTORY_DEFAULT_SPAN = timedelta(days=7)
 HISTORY_MAX_LIMIT = 1000
 RulePath = Annotated[str, PathParameter(description="The rule's id.")]
 ProjectPath = Annotated[str, PathParameter(description="The project's id.")]
+_ERRORS = error_responses(401, 403, 404, 422, 503)
 
 
 class RulePatch(msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbid_unknown_fields=True):
@@ -152,7 +153,13 @@ def build_alert_routes(
             raise NotFound("no such rule in this project")
         return rule  # type: ignore[no-any-return]
 
-    @get("/api/v1/projects/{project_id:str}/rules", tags=["alerts"], summary="Alert rules", dependencies=deps)
+    @get(
+        "/api/v1/projects/{project_id:str}/rules",
+        tags=["alerts"],
+        summary="Alert rules",
+        dependencies=deps,
+        responses=_ERRORS,
+    )
     async def list_rules(principal: NamedDependency[Principal], project_id: ProjectPath) -> RuleList:
         principal.require(project_id)
         return RuleList([_rule_out(r) for r in await _guarded(store.for_project(project_id))])
@@ -162,6 +169,7 @@ def build_alert_routes(
         tags=["alerts"],
         summary="One alert rule",
         dependencies=deps,
+        responses=_ERRORS,
     )
     async def get_rule(
         principal: NamedDependency[Principal], project_id: ProjectPath, rule_id: RulePath
@@ -175,6 +183,8 @@ def build_alert_routes(
         tags=["alerts"],
         summary="Create an alert rule (members)",
         dependencies=deps,
+        responses=_ERRORS,
+        operation_class=documented_body(RuleSpec),
     )
     async def create_rule(
         principal: NamedDependency[Principal], project_id: ProjectPath, request: Request[Any, Any, Any]
@@ -190,6 +200,8 @@ def build_alert_routes(
         tags=["alerts"],
         summary="Change an alert rule, e.g. {enabled: false} (members)",
         dependencies=deps,
+        responses=_ERRORS,
+        operation_class=documented_body(RulePatch),
     )
     async def update_rule(
         principal: NamedDependency[Principal],
@@ -216,6 +228,7 @@ def build_alert_routes(
         tags=["alerts"],
         summary="Delete an alert rule (members)",
         dependencies=deps,
+        responses=_ERRORS,
     )
     async def delete_rule(
         principal: NamedDependency[Principal], project_id: ProjectPath, rule_id: RulePath
@@ -231,6 +244,7 @@ def build_alert_routes(
         tags=["alerts"],
         summary="Send a test notification to the rule's channels now; each channel's outcome",
         dependencies=deps,
+        responses=_ERRORS,
     )
     async def test_rule(
         principal: NamedDependency[Principal], project_id: ProjectPath, rule_id: RulePath
@@ -268,6 +282,7 @@ def build_alert_routes(
         tags=["alerts"],
         summary="Alert notifications (fired, resolved), newest first, with each channel's outcome",
         dependencies=deps,
+        responses=_ERRORS,
     )
     async def alert_history(
         principal: NamedDependency[Principal],

@@ -14,6 +14,8 @@ Unauthorized, Forbidden and Unavailable are core.http_errors' kinds, on this ser
 
 from __future__ import annotations
 
+from litestar.openapi.datastructures import ResponseSpec
+
 from core import http_errors
 from core.http_errors import ApiError, error_response
 
@@ -63,3 +65,18 @@ class Unavailable(QueryError, http_errors.Unavailable):
 
 
 to_response = error_response
+
+_MEANINGS = {
+    401: "Not signed in (no session cookie) or no API key; or a wrong email or password.",
+    403: "A credential that may not do this (an API key where a user is needed, a member where an owner is).",
+    404: "No such thing in this project.",
+    409: "Conflicts with the current state (an email already taken, the last owner).",
+    422: "A bad parameter or body field; `parameter` names it.",
+    429: "Too many failed logins; see Retry-After.",
+    503: "The control plane or ClickHouse did not answer; see Retry-After.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """The OpenAPI declaration of the errors a route can answer (each with the ErrorBody shape)."""
+    return {status: ResponseSpec(ErrorBody, description=_MEANINGS[status]) for status in statuses}

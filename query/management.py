@@ -8,7 +8,7 @@ keys. An API key may list its own project's keys and nothing more.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -21,8 +21,15 @@ from core.control.accounts import Accounts, EmailTaken, LastOwner
 from core.control.passwords import WeakPassword
 from core.control.store import ApiKey, ControlPlane
 from query.auth import Principal, QueryAuth
-from query.bodies import decode_body
-from query.errors import Conflict, InvalidParameter, NotFound, Unauthorized, Unavailable
+from query.bodies import decode_body, documented_body
+from query.errors import (
+    Conflict,
+    InvalidParameter,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+    error_responses,
+)
 from query.sessions import COOKIE, LoginThrottle, cleared_cookie, session_cookie
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -103,14 +110,23 @@ class CreatedKey(_Out, frozen=True):
     secret: str
 
 
+# Every management route can meet these (the control plane down is a 503 anywhere).
+_ERRORS = error_responses(401, 403, 404, 409, 422, 503)
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time stored is UTC, and every time sent has a zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _key_out(key: ApiKey) -> KeyOut:
     return KeyOut(
         id=key.id,
         name=key.name,
         prefix=key.prefix,
-        created_at=key.created_at,
-        revoked_at=key.revoked_at,
-        last_used_at=key.last_used_at,
+        created_at=_utc(key.created_at),
+        revoked_at=key.revoked_at and _utc(key.revoked_at),
+        last_used_at=key.last_used_at and _utc(key.last_used_at),
         events_accepted=key.events_accepted,
     )
 
@@ -152,7 +168,14 @@ def _auth_routes(
             cookies=[session_cookie(token, session_ttl_s, secure_cookies)],
         )
 
-    @post("/api/v1/auth/signup", status_code=201, tags=["auth"], summary="Create an account and sign in")
+    @post(
+        "/api/v1/auth/signup",
+        status_code=201,
+        tags=["auth"],
+        summary="Create an account and sign in",
+        responses=error_responses(409, 422, 503),
+        operation_class=documented_body(Credentials),
+    )
     async def sign_up(request: Request[Any, Any, Any]) -> Response[UserEnvelope]:
         creds: Credentials = await decode_body(request, Credentials)
         if not EMAIL_RE.match(creds.email.strip()):
@@ -166,7 +189,14 @@ def _auth_routes(
         token = await _guarded(accounts.create_session(user.id))
         return signed_in(UserOut(id=user.id, email=user.email), token, 201)
 
-    @post("/api/v1/auth/login", status_code=200, tags=["auth"], summary="Sign in (sets the session cookie)")
+    @post(
+        "/api/v1/auth/login",
+        status_code=200,
+        tags=["auth"],
+        summary="Sign in (sets the session cookie)",
+        responses=error_responses(401, 422, 429, 503),
+        operation_class=documented_body(Credentials),
+    )
     async def log_in(request: Request[Any, Any, Any]) -> Response[UserEnvelope]:
         creds: Credentials = await decode_body(request, Credentials)
         address = request.client.host if request.client else "unknown"
@@ -179,18 +209,25 @@ def _auth_routes(
         token = await _guarded(accounts.create_session(user.id))
         return signed_in(UserOut(id=user.id, email=user.email), token, 200)
 
-    @post("/api/v1/auth/logout", status_code=204, tags=["auth"], summary="End the session")
-    async def log_out(request: Request[Any, Any, Any]) -> Response[None]:
+    @post(
+        "/api/v1/auth/logout",
+        status_code=204,
+        tags=["auth"],
+        summary="End the session",
+        responses=error_responses(503),
+        response_cookies=[cleared_cookie(secure_cookies)],
+    )
+    async def log_out(request: Request[Any, Any, Any]) -> None:
         token = request.cookies.get(COOKIE)
         if token:
             await _guarded(accounts.end_session(token))
-        return Response(None, status_code=204, cookies=[cleared_cookie(secure_cookies)])
 
     @get(
         "/api/v1/auth/me",
         tags=["auth"],
         summary="The signed-in user and their projects",
         dependencies=principal,
+        responses=_ERRORS,
     )
     async def me(principal: NamedDependency[Principal]) -> Me:
         user_id = principal.require_user()
@@ -208,14 +245,20 @@ def _auth_routes(
 def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) -> list[object]:
     principal = {"principal": Provide(auth.principal)}
 
-    @get("/api/v1/projects", tags=["projects"], summary="Projects the caller can see", dependencies=principal)
+    @get(
+        "/api/v1/projects",
+        tags=["projects"],
+        summary="Projects the caller can see",
+        dependencies=principal,
+        responses=_ERRORS,
+    )
     async def list_projects(principal: NamedDependency[Principal]) -> ProjectList:
         if principal.user_id is None:  # an API key: its own project
             project_id = principal.require(None)
             project = await _guarded(control.get_project(project_id))
             if project is None:
                 raise NotFound("no such project")
-            return ProjectList([ProjectOut(project.id, project.name, "key", project.created_at)])
+            return ProjectList([ProjectOut(project.id, project.name, "key", _utc(project.created_at))])
         memberships = await _guarded(accounts.memberships(principal.user_id))
         return ProjectList(
             [ProjectOut(m.project.id, m.project.name, m.role, m.project.created_at) for m in memberships]
@@ -227,6 +270,8 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         tags=["projects"],
         summary="Create a project",
         dependencies=principal,
+        responses=_ERRORS,
+        operation_class=documented_body(NameBody),
     )
     async def create_project(
         principal: NamedDependency[Principal], request: Request[Any, Any, Any]
@@ -237,13 +282,15 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         if user is None:
             raise Unauthorized("session ended")
         project = await _guarded(accounts.create_project(user, body.name))
-        return ProjectOut(project.id, project.name, "owner", project.created_at)
+        return ProjectOut(project.id, project.name, "owner", _utc(project.created_at))
 
     @patch(
         "/api/v1/projects/{project_id:str}",
         tags=["projects"],
         summary="Rename (owner)",
         dependencies=principal,
+        responses=_ERRORS,
+        operation_class=documented_body(NameBody),
     )
     async def rename_project(
         principal: NamedDependency[Principal],
@@ -255,7 +302,7 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         await _guarded(accounts.rename_project(project_id, body.name))
         project = await _guarded(control.get_project(project_id))
         assert project is not None
-        return ProjectOut(project.id, project.name, "owner", project.created_at)
+        return ProjectOut(project.id, project.name, "owner", _utc(project.created_at))
 
     @delete(
         "/api/v1/projects/{project_id:str}",
@@ -263,6 +310,7 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         tags=["projects"],
         summary="Delete (owner): its keys stop working within the key-cache TTL",
         dependencies=principal,
+        responses=_ERRORS,
     )
     async def delete_project(
         principal: NamedDependency[Principal], project_id: Annotated[str, PathParameter()]
@@ -275,6 +323,7 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         tags=["keys"],
         summary="API keys with usage",
         dependencies=principal,
+        responses=_ERRORS,
     )
     async def list_keys(
         principal: NamedDependency[Principal], project_id: Annotated[str, PathParameter()]
@@ -288,6 +337,8 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         tags=["keys"],
         summary="Create a key; the secret is in this response only",
         dependencies=principal,
+        responses=_ERRORS,
+        operation_class=documented_body(NameBody),
     )
     async def create_key(
         principal: NamedDependency[Principal],
@@ -306,6 +357,7 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         tags=["keys"],
         summary="Revoke a key (owner): refused by the gateway within the key-cache TTL",
         dependencies=principal,
+        responses=_ERRORS,
     )
     async def revoke_key(
         principal: NamedDependency[Principal],
@@ -337,6 +389,7 @@ def _member_routes(auth: QueryAuth, accounts: Accounts) -> list[object]:
         tags=["projects"],
         summary="Who the project is shared with (any member)",
         dependencies=principal,
+        responses=_ERRORS,
     )
     async def list_members(
         principal: NamedDependency[Principal], project_id: Annotated[str, PathParameter()]
@@ -352,6 +405,8 @@ def _member_routes(auth: QueryAuth, accounts: Accounts) -> list[object]:
         tags=["projects"],
         summary="Share the project with an existing user (owner)",
         dependencies=principal,
+        responses=_ERRORS,
+        operation_class=documented_body(MemberBody),
     )
     async def add_member(
         principal: NamedDependency[Principal],
@@ -371,6 +426,7 @@ def _member_routes(auth: QueryAuth, accounts: Accounts) -> list[object]:
         tags=["projects"],
         summary="Remove a member (owner)",
         dependencies=principal,
+        responses=_ERRORS,
     )
     async def remove_member(
         principal: NamedDependency[Principal],
