@@ -42,12 +42,14 @@ def exceeds_depth(payload: bytes, max_depth: int) -> bool:
     structure = payload.translate(_FOLD, _NOT_STRUCTURE)
     if structure.count(b"[") <= max_depth:
         return False
-    # Removing two adjacent quotes keeps every other quote's role: an empty string goes, or a closing
-    # and an opening quote go and two strings merge. Only strings that held quotes or brackets are left
-    # for the regex (most strings were emptied by the translate above).
-    brackets = structure.replace(b'""', b"")
-    if b'"' in brackets:
-        brackets = _STRING.sub(b"", brackets).replace(b'"', b"")
+    if structure.count(b'"') == 2 * structure.count(b'""'):
+        # Every quote is in an adjacent pair, read left to right: no string held a bracket (its opening
+        # quote would be followed by it), so dropping the quotes leaves exactly the structure.
+        brackets = structure.translate(None, b'"')
+    else:
+        # Removing two adjacent quotes keeps every other quote's role: an empty string goes, or a
+        # closing and an opening quote go and two strings merge. The regex gets what is left.
+        brackets = _STRING.sub(b"", structure.replace(b'""', b"")).replace(b'"', b"")
     # Each pass removes every innermost pair, one level of every path: cheap while it shrinks the text a
     # lot; what is left after a few passes has few peaks, so its running depth is cheap to follow.
     removed = 0
