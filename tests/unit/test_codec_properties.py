@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from contracts.codec import FieldError, decode_events, encode
+from contracts.depth import exceeds_depth
 from contracts.limits import MAX_JSON_DEPTH
 from gateway.sink import MemorySink
 from tests.support.inprocess import InProcessGateway, inprocess_gateway
@@ -188,6 +189,31 @@ def test_a_batch_names_the_index_of_its_invalid_event(
     assert isinstance(errors, list)
     check_errors(errors)
     assert {e.index for e in errors} == {bad}
+
+
+def nesting(value: object) -> int:
+    """The depth of a decoded JSON value: the reference `exceeds_depth` is held to."""
+    if isinstance(value, dict):
+        return 1 + max((nesting(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((nesting(v) for v in value), default=0)
+    return 0
+
+
+tricky_text = st.text(alphabet=st.sampled_from('[]{}"\\ab\n'), max_size=8)
+deep_values = st.recursive(
+    st.none() | st.integers() | tricky_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(tricky_text, inner, max_size=3),
+    max_leaves=40,
+)
+
+
+@BOUNDED
+@given(deep_values, st.integers(min_value=0, max_value=12), st.booleans())
+def test_depth_scan_agrees_with_the_parsed_depth(value: object, limit: int, ascii_only: bool) -> None:
+    # Strings full of brackets, quotes and backslashes must not count; escaped or raw non-ASCII alike.
+    document = json.dumps(value, ensure_ascii=ascii_only).encode()
+    assert exceeds_depth(document, limit) is (nesting(value) > limit)
 
 
 # -- the gateway's HTTP error mapping --------------------------------------------------------------
