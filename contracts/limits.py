@@ -8,13 +8,15 @@ hop but not a later one would mean silent loss):
 - `MAX_EVENT_BYTES`: the gateway, on each event as it will be written (its JSON encoding) (413, naming
   the event's index).
 - `MAX_RECORD_BYTES`: the gateway refuses (413) an envelope whose encoding is over it; the enricher
-  splits or dead-letters an enriched record over it; the alert aggregator keeps its window state under
-  it. No Lynex producer writes a larger record value on any topic (raw, enriched, dlq, alerts).
+  splits an enriched envelope over it into several records; the DLQ writer truncates to it; the alert
+  aggregator bounds its window state under it. No Lynex producer writes a larger record value on any
+  topic (raw, enriched, dlq, alerts).
 - `KAFKA_MESSAGE_MAX_BYTES`: the broker's `message.max.bytes` and `replica.fetch.max.bytes`
   (scripts/kafka.sh, compose.yaml, the Helm chart), every topic's `max.message.bytes` (set by
   `core.kafka.ensure_topics`), producers' `max_request_size` (aiokafka and faust) and consumers' fetch
   sizes. It is headroom over `MAX_RECORD_BYTES` for the key, headers and record-batch overhead.
-- `MAX_JSON_DEPTH`: the contract decoder (`contracts.codec`), before msgspec parses (422).
+- `MAX_JSON_DEPTH`: the contract decoder (`contracts.codec`) and the management API's body decoder,
+  both measuring with `contracts.depth` before msgspec parses (422).
 """
 
 from __future__ import annotations
