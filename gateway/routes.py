@@ -13,7 +13,7 @@ from contracts.limits import MAX_EVENT_BYTES, MAX_JSON_DEPTH, MAX_RECORD_BYTES, 
 from gateway.auth import GatewayKeys, extract_key
 from gateway.body import decode_body
 from gateway.errors import ErrorBody, PayloadTooLarge
-from gateway.ingest import Ingestor, QueuedBatch
+from gateway.ingest import Ingestor, Queued, QueuedBatch
 
 _ERRORS = {
     400: ResponseSpec(ErrorBody, description="A corrupt or truncated gzip body."),
@@ -50,7 +50,13 @@ def build_routes(keys: GatewayKeys, ingestor: Ingestor, max_body_bytes: int) -> 
             "Content-Encoding: gzip accepted. A batch is all-or-nothing: one invalid event rejects it "
             "with 422 and nothing is written. 202 is sent only after Kafka acknowledged (acks=all)."
         ),
-        responses={202: ResponseSpec(QueuedBatch, description="Queued: durable in Kafka."), **_ERRORS},
+        responses={
+            202: ResponseSpec(
+                Queued | QueuedBatch,  # type: ignore[arg-type]  # Litestar documents a union as oneOf
+                description="Queued: durable in Kafka (`eventId` for one event, `eventIds` for a batch).",
+            ),
+            **_ERRORS,
+        },
         tags=["ingest"],
         security=[{"apiKey": []}],
     )
