@@ -37,6 +37,7 @@ class Tally:
 
     examples: Counter[str] = field(default_factory=Counter)  # per "METHOD /path mode"
     statuses: Counter[int] = field(default_factory=Counter)
+    answers: Counter[tuple[str, int]] = field(default_factory=Counter)  # per (operation/mode, status)
     failures: Counter[str] = field(default_factory=Counter)  # distinct failures, with how often
 
     @property
@@ -149,6 +150,7 @@ def _run(
         )
         tally.examples[name] += 1
         tally.statuses[response.status_code] += 1
+        tally.answers[name, response.status_code] += 1
         try:
             case.validate_response(response, checks=CHECKS, headers=dict(headers))
         except (FailureGroup, Failure) as exc:
