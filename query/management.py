@@ -301,7 +301,8 @@ def _project_routes(auth: QueryAuth, accounts: Accounts, control: ControlPlane) 
         body: NameBody = await decode_body(request, NameBody)
         await _guarded(accounts.rename_project(project_id, body.name))
         project = await _guarded(control.get_project(project_id))
-        assert project is not None
+        if project is None:  # deleted by another request meanwhile
+            raise NotFound("no such project")
         return ProjectOut(project.id, project.name, "owner", _utc(project.created_at))
 
     @delete(
