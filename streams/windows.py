@@ -68,8 +68,12 @@ class LatencySketch(msgspec.Struct):
         if not value_ms > 0:  # NaN too: it has no place on a log scale
             self.zero += n
             return
-        value_ms = min(max(value_ms, MIN_LATENCY_MS), MAX_LATENCY_MS)
-        index = math.ceil(math.log(value_ms) / (_LOG_GAMMA * 2**self.level))
+        if value_ms > MAX_LATENCY_MS:
+            value_ms = MAX_LATENCY_MS
+        elif value_ms < MIN_LATENCY_MS:
+            value_ms = MIN_LATENCY_MS
+        step = _LOG_GAMMA * (1 << self.level) if self.level else _LOG_GAMMA
+        index = math.ceil(math.log(value_ms) / step)
         self.bins[index] = self.bins.get(index, 0) + n
 
     def coarsen(self) -> None:
@@ -188,12 +192,15 @@ def add_events(window: ProjectWindow, events: Iterable[EnrichedEvent], now: floa
     oldest = current - (RETAIN_MINUTES - 1) * 60
     counted = 0
     touched: set[int] = set()
+    last_touched = -1
     for event in events:
         minute = min(minute_of(event.timestamp), current)
         if minute < oldest:
             continue
         models = window.minutes.setdefault(minute, {})
-        model = event.model[:MAX_NAME_CHARS]
+        model = event.model
+        if model not in models:
+            model = model[:MAX_NAME_CHARS]
         if model not in models:
             full = len(models) >= MAX_MODELS_PER_MINUTE
             if full or not _admit(window.models, model, MAX_MODELS_PER_WINDOW):
@@ -201,11 +208,15 @@ def add_events(window: ProjectWindow, events: Iterable[EnrichedEvent], now: floa
         bucket = models.get(model)
         if bucket is None:
             bucket = models[model] = Bucket()
-        error_type = event.error_type[:MAX_NAME_CHARS]
-        if error_type and not _admit(window.error_types, error_type, MAX_ERROR_TYPES):
-            error_type = OTHER_ERRORS
+        error_type = event.error_type
+        if error_type and error_type not in window.error_types:
+            error_type = error_type[:MAX_NAME_CHARS]
+            if not _admit(window.error_types, error_type, MAX_ERROR_TYPES):
+                error_type = OTHER_ERRORS
         bucket.add(event, error_type)
-        touched.add(minute)
+        if minute != last_touched:
+            touched.add(minute)
+            last_touched = minute
         counted += 1
     for minute in touched:
         _bound_latency_bins(window.minutes[minute])
