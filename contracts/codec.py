@@ -83,17 +83,27 @@ def decode_events(payload: bytes) -> tuple[list[Event], bool] | list[FieldError]
         except _DecodeFailure as exc:
             return [FieldError(path="$", message=_split_error(exc)[1])]
         return [FieldError(path="$", message='expected a JSON object: one event or {"events": [...]}')]
+    # An object with `type` is one event, else one with `events` is a batch. The first key decides on
+    # the hot path; the full shape is looked at only when that guess fails to decode.
     if _is_batch(payload):
         decoded = _decode_batch(payload)
+        if isinstance(decoded, list) and _shape(payload) == "event":
+            decoded = _decode_event(payload)
     else:
-        try:
-            decoded = [_event_decoder.decode(payload)], False
-        except _DecodeFailure as exc:
-            path, message = _split_error(exc)
-            return [FieldError(path=path, message=message)]
+        decoded = _decode_event(payload)
+        if isinstance(decoded, list) and _shape(payload) == "batch":
+            decoded = _decode_batch(payload)
     if isinstance(decoded, list):
         return decoded
     return _unrepresentable_times(*decoded) or decoded
+
+
+def _decode_event(payload: bytes) -> tuple[list[Event], bool] | list[FieldError]:
+    try:
+        return [_event_decoder.decode(payload)], False
+    except _DecodeFailure as exc:
+        path, message = _split_error(exc)
+        return [FieldError(path=path, message=message)]
 
 
 def _unrepresentable_times(events: list[Event], is_batch: bool) -> list[FieldError]:
@@ -117,6 +127,26 @@ def _is_batch(payload: bytes) -> bool:
     # second full parse on the hot path.
     head = payload[:64].lstrip(b"{ \t\r\n")
     return head.startswith(b'"events"')
+
+
+class _Shape(msgspec.Struct):
+    # Raw: skipped, not decoded; an absent key stays empty (msgspec takes no union with Raw).
+    type: msgspec.Raw = msgspec.Raw(b"")
+    events: msgspec.Raw = msgspec.Raw(b"")
+
+
+_shape_decoder = msgspec.json.Decoder(_Shape)
+
+
+def _shape(payload: bytes) -> str:
+    """ "event" (has `type`), "batch" (has `events` and no `type`) or "" (neither, or not decodable)."""
+    try:
+        shape = _shape_decoder.decode(payload)
+    except _DecodeFailure:
+        return ""
+    if shape.type:
+        return "event"
+    return "batch" if shape.events else ""
 
 
 def _decode_batch(payload: bytes) -> tuple[list[Event], bool] | list[FieldError]:

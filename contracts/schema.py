@@ -41,6 +41,26 @@ def generate() -> dict[str, Any]:
     return schema
 
 
+def inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with its `#/$defs/...` references replaced by their definitions, so that it stands alone
+    where `$defs` cannot be reached (an OpenAPI request body). The contract has no recursive Struct."""
+    definitions = schema.get("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(definitions[ref.removeprefix("#/$defs/")])
+            return {
+                key: inline(value) for key, value in node.items() if key not in ("$defs", "$schema", "$id")
+            }
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return dict(inline(schema))
+
+
 def render() -> str:
     return json.dumps(generate(), indent=2, sort_keys=True) + "\n"
 

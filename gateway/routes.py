@@ -7,9 +7,11 @@ from typing import Any
 from litestar import MediaType, Request, Response, post
 from litestar.exceptions import ClientException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Operation
 
 from contracts.codec import encode
 from contracts.limits import MAX_EVENT_BYTES, MAX_JSON_DEPTH, MAX_RECORD_BYTES, MAX_REQUEST_BYTES
+from contracts.schema import generate, inlined
 from gateway.auth import GatewayKeys, extract_key
 from gateway.body import decode_body
 from gateway.errors import ErrorBody, PayloadTooLarge
@@ -40,6 +42,23 @@ _ERRORS = {
 }
 
 
+class _EventBodyOperation(Operation):
+    """Declares the event contract as the request body: the route reads the raw body itself (gzip, the
+    size budget, one error mapping), so Litestar cannot see its type, and without this the published
+    schema would say the route takes no body; clients and fuzzers could not know what to send."""
+
+    def to_schema(self) -> dict[str, Any]:
+        document = super().to_schema()
+        document["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _BODY_SCHEMA}},
+        }
+        return document
+
+
+_BODY_SCHEMA = inlined(generate())
+
+
 def build_routes(keys: GatewayKeys, ingestor: Ingestor, max_body_bytes: int) -> list[object]:
     @post(
         "/api/v1/events",
@@ -59,6 +78,7 @@ def build_routes(keys: GatewayKeys, ingestor: Ingestor, max_body_bytes: int) -> 
         },
         tags=["ingest"],
         security=[{"apiKey": []}],
+        operation_class=_EventBodyOperation,
     )
     async def ingest_events(request: Request[Any, Any, Any]) -> Response[bytes]:
         secret = extract_key(request.headers)

@@ -189,6 +189,21 @@ def test_depth_is_measured_outside_strings(document: bytes, depth: int) -> None:
     assert json.loads(document) is not None or document == b"null"
 
 
+def test_a_batch_is_recognised_whatever_the_order_of_its_keys() -> None:
+    event = {"type": "log", "body": {"level": "info", "message": "x"}}
+    decoded = decode_events(json.dumps({"sdk": {"name": "py"}, "events": [event, event]}).encode())
+    assert isinstance(decoded, tuple), decoded
+    assert decoded[1] is True
+    assert len(decoded[0]) == 2
+    errors = decode_events(json.dumps({"x": 1, "events": [event, {"type": "log"}]}).encode())
+    assert errors == [FieldError(path="$.events[1]", message="Object missing required field `body`", index=1)]
+    # `type` decides: an event may carry an `events` key of its own, even first.
+    decoded = decode_events(json.dumps({"events": 1, "type": "custom", "body": {"a": 1}}).encode())
+    assert isinstance(decoded, tuple), decoded
+    assert decoded[1] is False
+    assert isinstance(decoded[0][0], CustomEvent)
+
+
 def test_batch_over_1000_events_is_refused() -> None:
     event = {"type": "log", "body": {"level": "info", "message": "x"}}
     errors = decode_events(json.dumps({"events": [event] * 1001}).encode())

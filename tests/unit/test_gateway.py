@@ -7,6 +7,7 @@ import gzip
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -328,8 +329,18 @@ async def test_openapi_document_is_served(tmp_path: Path) -> None:
     async with inprocess_gateway(tmp_path) as gw:
         doc = (await gw.client.get("/schema/openapi.json")).json()
         assert "/api/v1/events" in doc["paths"]
-        documented = {int(code) for code in doc["paths"]["/api/v1/events"]["post"]["responses"]}
+        operation = doc["paths"]["/api/v1/events"]["post"]
+        documented = {int(code) for code in operation["responses"]}
         assert documented == {202} | {cls.status for cls in GATEWAY_ERRORS}
+        # The request body is published (the route reads it raw), self-contained, and fits the examples.
+        body = operation["requestBody"]
+        assert body["required"] is True
+        schema = body["content"]["application/json"]["schema"]
+        assert "$ref" not in json.dumps(schema)
+        for path in sorted(EXAMPLES.glob("*.json")):
+            jsonschema.validate(json.loads(path.read_bytes()), schema)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({"type": "log", "body": {}}, schema)
 
 
 GATEWAY_ERRORS = [
