@@ -1,0 +1,276 @@
+"""Reconciliation: nothing accepted is lost, whatever happens while the pipeline runs.
+
+Thousands of events of three projects go through the real pipeline (the gateway over HTTP, a private
+Kafka broker, the streams process, the embedded ClickHouse engine) in four phases, each with a fault
+while traffic flows: bad input of every kind (oversized -> 413, malformed -> 422, poison written past
+the gateway -> DLQ, and one ~4 MiB incompressible event that must be stored intact), the streams
+process killed with SIGKILL and restarted, the broker stopped and restarted on the same data, and
+ClickHouse's disk full (a real `NOT_ENOUGH_SPACE`, from a tmpfs filled with junk) then freed.
+
+At the end, by (project_id, event_id): stored equals accepted, once each, with the content that was
+sent; every refusal is a 4xx or a DLQ record with its reason. The counts per phase are printed, also
+when a phase fails (the run then goes straight to the reckoning).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from contracts.limits import MIB
+from tests.support.ingest_client import IngestClient
+from tests.support.ledger import Ledger
+from tests.support.pipeline import dead_letters, inject_poison, stages_lag, topic_offsets, wait_drained
+from tests.support.reconciliation import reconcile
+from tests.support.services import PrivateBroker, Server, new_prefix
+from tests.support.small_disk import MountNotPermitted, SmallDisk
+from tests.support.storage import stored_rows
+from tests.support.tenants import Tenant, create_tenants
+from tests.support.traffic import POISON, big_event, llm_event, refusals
+
+pytestmark = pytest.mark.integration
+
+PROJECTS = ["recon-a", "recon-b", "recon-c"]
+BATCHES = 8  # per project and phase
+BATCH_EVENTS = 50  # -> 1,200 good events per phase, 4,800 in all
+HOLD_FROM = 5  # each sender holds its later batches until the phase's fault has struck
+DISK_MB = 128  # the tmpfs of the streams process's ClickHouse data directory
+DISK_FULL_FAILURES = 3  # failed inserts (the sink backs off between them) before the disk is freed
+BIG_EVENT_BYTES = 4 * MIB
+FAULT_TIMEOUT_S = 90
+DRAIN_TIMEOUT_S = 120
+
+STORED_SQL = (
+    "SELECT project_id, toString(event_id), count(), any(body) FROM events GROUP BY project_id, event_id"
+)
+
+
+async def test_stored_equals_accepted_under_faults(tmp_path: Path, private_broker: PrivateBroker) -> None:
+    started = time.monotonic()
+    disk = SmallDisk(tmp_path / "streams" / "clickhouse", DISK_MB)
+    try:
+        disk.mount()
+    except MountNotPermitted as exc:
+        pytest.skip(f"the ClickHouse-failure phase needs a tmpfs it can fill: {exc}")
+    tenants = await create_tenants(tmp_path / "gateway", PROJECTS)
+    prefix = new_prefix()
+    gateway, streams = (
+        Server(
+            home=tmp_path / role,
+            bootstrap=private_broker.bootstrap,
+            roles=role,
+            prefix=prefix,
+            project_id=tenants[0].project_id,
+            api_key=tenants[0].api_key,
+        )
+        for role in ("gateway", "streams")
+    )
+    try:
+        await asyncio.gather(asyncio.to_thread(gateway.start), asyncio.to_thread(streams.start))
+        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as http:
+            run = Run(IngestClient(http, Ledger()), tenants, private_broker, streams, disk)
+            await run.all_phases()
+        await asyncio.to_thread(disk.free)  # in case a phase failed with the disk full
+        await run.drain(prefix)
+        streams.stop()
+        stored = stored_rows(streams.home, STORED_SQL)
+        [(rollup,)] = stored_rows(streams.home, "SELECT sum(requests) FROM events_1m")
+        dlq = await dead_letters(
+            private_broker.bootstrap, streams.topics.dlq, at_least=len(run.ledger.poison)
+        )
+    finally:
+        streams.stop()
+        gateway.stop()
+        disk.unmount()
+    findings = reconcile(run.ledger, stored, dlq)
+    run.timings["total"] = time.monotonic() - started
+    report = (
+        f"{run.ledger.report()}\nDLQ records {len(dlq)} ({findings.dead_letter_copies} extra copies of one);"
+        f" rollup requests {rollup}; seconds { ({k: round(v, 1) for k, v in run.timings.items()}) }"
+    )
+    print(f"\nreconciliation:\n{report}")
+    problems = run.problems + run.ledger.wrong_answers + findings.problems()
+    if rollup != len(run.ledger.accepted):
+        problems.append(
+            f"the per-minute rollup counts {rollup} requests for {len(run.ledger.accepted)} accepted"
+        )
+    assert not problems, "\n".join([*problems, report])
+    assert len(stored) == len(run.ledger.accepted) > len(PROJECTS) * BATCHES * BATCH_EVENTS * 4
+
+
+Fault = Callable[[asyncio.Event], Awaitable[None]]
+
+
+@dataclass
+class Run:
+    """The phases: every project's sender and one fault, concurrently; the senders hold their last
+    batches until the fault has struck, so each fault hits the pipeline mid-stream."""
+
+    client: IngestClient
+    tenants: list[Tenant]
+    broker: PrivateBroker
+    streams: Server
+    disk: SmallDisk
+    problems: list[str] = field(default_factory=list)  # a fault that did not happen, a phase that failed
+    timings: dict[str, float] = field(default_factory=dict)
+    senders_done: asyncio.Event = field(default_factory=asyncio.Event)
+    began: float = field(default_factory=time.monotonic)
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.client.ledger
+
+    async def all_phases(self) -> None:
+        for name, fault in (
+            ("bad input", self.bad_input),
+            ("streams kill -9", self.kill_streams),
+            ("broker restart", self.restart_broker),
+            ("clickhouse disk full", self.fill_clickhouse_disk),
+        ):
+            if not await self.phase(name, fault):
+                return
+
+    async def phase(self, name: str, fault: Fault) -> bool:
+        """Run one phase; False (and the reason in `problems`) if it failed."""
+        began = time.monotonic()
+        self.ledger.begin(name)
+        self.senders_done = asyncio.Event()
+        gate = asyncio.Event()
+
+        async def senders() -> None:
+            await asyncio.gather(*(self._send(tenant, gate) for tenant in self.tenants))
+            self.senders_done.set()
+
+        async def striking() -> None:
+            try:
+                await asyncio.wait_for(fault(gate), FAULT_TIMEOUT_S)
+            finally:
+                gate.set()
+
+        self.say("begins")
+        outcomes = await asyncio.gather(senders(), striking(), return_exceptions=True)
+        self.timings[name] = time.monotonic() - began
+        counts = self.ledger.counts()
+        self.say(f"ends: accepted {counts.accepted}, retried {dict(counts.retried)}")
+        errors = [f"{type(o).__name__}: {o}" for o in outcomes if isinstance(o, BaseException)]
+        if counts.unanswered:
+            errors.append(f"events without a final answer: {dict(counts.unanswered)}")
+        if errors:
+            self.problems.append(f"phase {name!r} failed: {errors}")
+        return not errors
+
+    async def _send(self, tenant: Tenant, gate: asyncio.Event) -> None:
+        for b in range(BATCHES):
+            if b == HOLD_FROM:
+                await gate.wait()
+            events = [llm_event(tenant.project_id, b * BATCH_EVENTS + i) for i in range(BATCH_EVENTS)]
+            if await self.client.send(tenant, events) != 202:
+                self.say(f"{tenant.project_id}: batch {b} not accepted; this sender stops")
+                return  # the finding is booked; retrying the rest would only take longer
+
+    def say(self, what: str) -> None:
+        """Progress on stdout (shown with -s, and in the captured output of a failure)."""
+        print(f"[{time.monotonic() - self.began:6.1f}s] {self.ledger.phase}: {what}", flush=True)
+
+    async def bad_input(self, gate: asyncio.Event) -> None:
+        """Poison past the gateway, every refused kind, and the big event, among good traffic."""
+        await self.accepted_at_least(BATCH_EVENTS * len(self.tenants))
+        for i in range(len(POISON)):
+            await self.inject(self.tenants[i % len(self.tenants)], i)
+        self.say(f"{len(POISON)} poison records written past the gateway")
+        for i, refusal in enumerate(refusals("refused")):
+            status = await self.client.refuse(self.tenants[i % len(self.tenants)], refusal)
+            self.say(f"{refusal.kind}: {status}")
+        big = big_event(self.tenants[1].project_id, BIG_EVENT_BYTES)
+        status = await self.client.send(self.tenants[1], [big])
+        self.say(f"the {BIG_EVENT_BYTES}-byte incompressible event: {status}")
+        if status != 202:
+            self.problems.append(f"the {BIG_EVENT_BYTES}-byte incompressible event got {status}, not 202")
+        gate.set()
+
+    async def kill_streams(self, gate: asyncio.Event) -> None:
+        await self.inject(self.tenants[2], 0)  # in flight when the worker dies: dead-lettered again at most
+        await self.accepted_at_least(BATCHES * BATCH_EVENTS)
+        self.streams.kill()  # SIGKILL: no flush, no commit
+        lag = await stages_lag(self.broker.bootstrap, self.streams.prefix, self.streams.topics)
+        self.say(f"streams killed after {self.ledger.counts().accepted} accepted, uncommitted {lag}")
+        if not any(isinstance(n, int) and n > 0 for n in lag.values()):
+            self.problems.append(f"the kill hit no uncommitted work (lag {lag}): it tested nothing")
+        gate.set()
+        await asyncio.to_thread(self.streams.start)
+        self.say("streams restarted and ready")
+
+    async def restart_broker(self, gate: asyncio.Event) -> None:
+        await self.accepted_at_least(BATCHES * BATCH_EVENTS)
+        raw = self.streams.topics.raw
+        before = await topic_offsets(self.broker.bootstrap, raw)
+        await asyncio.to_thread(self.broker.stop)
+        self.say(f"broker stopped after {self.ledger.counts().accepted} accepted")
+        try:
+            gate.set()
+            await self.wait_for(lambda: self.ledger.counts().retried["503"] >= 3, "503s while Kafka is down")
+        finally:
+            await asyncio.to_thread(self.broker.start)
+            self.say("broker restarted")
+        after = await topic_offsets(self.broker.bootstrap, raw)
+        if any(after[p][0] != first or after[p][1] < end for p, (first, end) in before.items()):
+            self.problems.append(f"the broker came back without its data: {raw} offsets {before} -> {after}")
+
+    async def fill_clickhouse_disk(self, gate: asyncio.Event) -> None:
+        await self.accepted_at_least(BATCHES * BATCH_EVENTS)
+        log_mark = self.streams.log_path.stat().st_size
+        filled = await asyncio.to_thread(self.disk.fill)
+        self.say(
+            f"disk filled ({filled / MIB:.0f} MiB of junk) after {self.ledger.counts().accepted} accepted"
+        )
+        try:
+            gate.set()
+            await self.senders_done.wait()  # the rest of the phase arrives while the disk is full
+            await self.wait_for(
+                lambda: _inserts_failed_for_space(self.streams.log_path, log_mark) >= DISK_FULL_FAILURES,
+                f"{DISK_FULL_FAILURES} ClickHouse inserts failing with NOT_ENOUGH_SPACE",
+            )
+            self.say(f"{DISK_FULL_FAILURES} inserts failed with NOT_ENOUGH_SPACE")
+        finally:
+            await asyncio.to_thread(self.disk.free)
+            self.say("disk freed")
+
+    async def inject(self, tenant: Tenant, which: int) -> None:
+        poison = POISON[which]
+        injected = await inject_poison(
+            self.broker.bootstrap, self.streams.topics, tenant.project_id, poison, self.ledger.phase
+        )
+        self.ledger.book_poison(injected)
+
+    async def drain(self, prefix: str) -> None:
+        self.say("waiting for the stages to drain")
+        try:
+            self.timings["drain"] = await wait_drained(
+                self.broker.bootstrap, prefix, self.streams.topics, DRAIN_TIMEOUT_S, self.streams.log_tail
+            )
+        except AssertionError as exc:
+            self.problems.append(str(exc))
+
+    async def accepted_at_least(self, n: int) -> None:
+        await self.wait_for(lambda: self.ledger.accepted_in(self.ledger.phase) >= n, f"{n} events accepted")
+
+    async def wait_for(self, predicate: Callable[[], Any], what: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what}: not within {timeout}s")
+            await asyncio.sleep(0.05)
+
+
+def _inserts_failed_for_space(log_path: Path, offset: int) -> int:
+    """Log lines since `offset` of an insert that failed for want of disk space."""
+    with log_path.open("rb") as log:
+        log.seek(offset)
+        return sum(b"NOT_ENOUGH_SPACE" in line and b"insert" in line.lower() for line in log)
