@@ -122,9 +122,15 @@ class Accounts:
             except EmailTaken:
                 user = await self.authenticate(email, password)  # signed up meanwhile by another process?
                 if user is None:
+                    owns = await self._role_by_email(email, project_id) == "owner"
                     raise BootstrapConflict(
-                        f"an account with LYNEX_INIT__USER_EMAIL exists with another password: it is not"
-                        f" made an owner of {project_id!r} (share the project with it from the dashboard)"
+                        "an account with LYNEX_INIT__USER_EMAIL exists with another password"
+                        " (LYNEX_INIT__USER_PASSWORD does not sign it in): "
+                        + (
+                            f"it already owns {project_id!r}"
+                            if owns
+                            else f"not made an owner of {project_id!r} (share the project with it from the dashboard)"
+                        )
                     ) from None
         role = await self.role_in(user.id, project_id)
         if role == "owner":
@@ -135,6 +141,16 @@ class Accounts:
             )
         await self.add_member(project_id, user.email, "owner")
         return True
+
+    async def _role_by_email(self, email: str, project_id: str) -> Role | None:
+        u, m = tables.users, tables.memberships
+        query = (
+            sa.select(m.c.role)
+            .join(u, u.c.id == m.c.user_id)
+            .where(u.c.email == normalize_email(email), m.c.project_id == project_id)
+        )
+        async with self.engine.connect() as conn:
+            return cast("Role | None", (await conn.execute(query)).scalar())
 
     # -- sessions -----------------------------------------------------------------------------------
 

@@ -172,6 +172,17 @@ async def test_an_account_someone_made_with_the_init_email_is_not_given_the_proj
     assert await control.find_key(KEY) is not None
 
 
+async def test_an_owner_whose_password_changed_stays_owner_with_a_warning(
+    control: ControlPlane, caplog: pytest.LogCaptureFixture
+) -> None:
+    await start_up(control, init_settings(), caplog)
+    [line] = await start_up(control, init_settings(password="another long password"), caplog)
+    assert "does not sign it in): it already owns 'boot'" in line
+    user = await accounts_of(control).authenticate(OWNER, PASSWORD)
+    assert user is not None
+    assert await accounts_of(control).role_in(user.id, "boot") == "owner"
+
+
 async def test_an_init_user_an_owner_demoted_stays_a_member(
     control: ControlPlane, caplog: pytest.LogCaptureFixture
 ) -> None:
