@@ -101,6 +101,7 @@ async def ensure_topics(settings: KafkaSettings, topics: Topics, timeout_s: floa
 
 _TOPIC_ALREADY_EXISTS = 36
 _DYNAMIC_TOPIC_CONFIG = 1  # DescribeConfigs config_source: set on this topic, not inherited
+_NOT_AUTHORIZED = (29, 31)  # TOPIC_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED
 
 
 async def _create_missing(admin: AIOKafkaAdminClient, settings: KafkaSettings, topics: Topics) -> None:
@@ -128,6 +129,14 @@ async def _raise_message_limits(admin: AIOKafkaAdminClient, names: Sequence[str]
     changes: list[ConfigResource] = []
     for response in responses:
         for resource in response.to_object()["resources"]:
+            if resource["error_code"] in _NOT_AUTHORIZED:
+                # A client without DescribeConfigs/AlterConfigs rights (a locked-down cluster whose
+                # operator configures topics): say so once, loudly, rather than fail start-up or migrate.
+                log.warning(
+                    "topic_message_limit_unchecked",
+                    extra={"topic": resource["resource_name"], "required_bytes": KAFKA_MESSAGE_MAX_BYTES},
+                )
+                continue
             if resource["error_code"] != 0:
                 raise for_code(resource["error_code"])(
                     f"{resource['resource_name']}: {resource['error_message']}"
@@ -143,14 +152,22 @@ async def _raise_message_limits(admin: AIOKafkaAdminClient, names: Sequence[str]
             }
             overrides["max.message.bytes"] = str(KAFKA_MESSAGE_MAX_BYTES)
             changes.append(ConfigResource(ConfigResourceType.TOPIC, resource["resource_name"], overrides))
-    if changes:
-        for response in await admin.alter_configs(changes):
-            for resource in response.to_object()["resources"]:
-                if resource["error_code"] != 0:
-                    raise for_code(resource["error_code"])(
-                        f"{resource['resource_name']}: {resource['error_message']}"
-                    )
-        log.info(
-            "topic_message_limit_raised",
-            extra={"topics": [c.name for c in changes], "max_message_bytes": KAFKA_MESSAGE_MAX_BYTES},
-        )
+    if not changes:
+        return
+    raised: list[str] = []
+    for response in await admin.alter_configs(changes):
+        for resource in response.to_object()["resources"]:
+            if resource["error_code"] in _NOT_AUTHORIZED:
+                log.warning(
+                    "topic_message_limit_not_raised",
+                    extra={"topic": resource["resource_name"], "required_bytes": KAFKA_MESSAGE_MAX_BYTES},
+                )
+            elif resource["error_code"] != 0:
+                raise for_code(resource["error_code"])(
+                    f"{resource['resource_name']}: {resource['error_message']}"
+                )
+            else:
+                raised.append(resource["resource_name"])
+    log.info(
+        "topic_message_limit_raised", extra={"topics": raised, "max_message_bytes": KAFKA_MESSAGE_MAX_BYTES}
+    )
