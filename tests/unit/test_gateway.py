@@ -16,6 +16,7 @@ from contracts.limits import MAX_EVENT_BYTES, MAX_RECORD_BYTES, MAX_REQUEST_BYTE
 from core.control.key_cache import KeyCache
 from core.control.store import KeyIdentity
 from core.metrics import GatewayMetrics
+from core.settings import SettingsError, load_settings
 from gateway.auth import GatewayKeys, extract_key
 from gateway.errors import (
     BadBody,
@@ -438,3 +439,12 @@ async def test_cors_lets_browsers_send_and_read_errors(tmp_path: Path) -> None:
         denied = await gw.client.post(URL, json=LOG, headers={"Origin": "https://app.example"})
         assert denied.status_code == 401
         assert denied.headers["access-control-allow-origin"] == "*"
+
+
+def test_the_body_limit_may_be_lowered_but_not_raised_past_the_budget(tmp_path: Path) -> None:
+    home = {"LYNEX_HOME": str(tmp_path)}
+    lowered = load_settings(home | {"LYNEX_GATEWAY__MAX_BODY_BYTES": "20000"})
+    assert lowered.gateway.max_body_bytes == 20_000
+    assert load_settings(home).gateway.max_body_bytes == MAX_REQUEST_BYTES
+    with pytest.raises(SettingsError, match="LYNEX_GATEWAY__MAX_BODY_BYTES"):
+        load_settings(home | {"LYNEX_GATEWAY__MAX_BODY_BYTES": str(MAX_REQUEST_BYTES + 1)})
