@@ -62,28 +62,39 @@ def cleared_cookie(secure: bool) -> Cookie:
 
 
 class LoginThrottle:
-    """At most `max_failures` failed logins per account and per client address in `window_s`."""
+    """At most `max_failures` failed logins per account and per client address in `window_s`.
+
+    Memory is bounded: only failures create entries (a refused or successful attempt does not), and
+    past `max_keys` the expired entries go first, then the oldest, so a flood of made-up emails can
+    neither grow the process nor reset everyone's counts at once.
+    """
 
     def __init__(
-        self, max_failures: int, window_s: float, clock: Callable[[], float] = time.monotonic
+        self,
+        max_failures: int,
+        window_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 100_000,
     ) -> None:
         self.max_failures = max_failures
         self.window_s = window_s
         self.clock = clock
+        self.max_keys = max_keys
         self._failures: dict[str, deque[float]] = {}
 
-    def _recent(self, key: str) -> deque[float]:
-        now = self.clock()
-        failures = self._failures.setdefault(key, deque())
-        while failures and failures[0] <= now - self.window_s:
-            failures.popleft()
+    def _recent(self, key: str) -> deque[float] | None:
+        failures = self._failures.get(key)
+        if failures is not None:
+            horizon = self.clock() - self.window_s
+            while failures and failures[0] <= horizon:
+                failures.popleft()
         return failures
 
     def check(self, email: str, address: str) -> None:
         """Raise 429 while either the account or the address is over its budget."""
         for key in (f"email:{email.strip().lower()}", f"addr:{address}"):
             failures = self._recent(key)
-            if len(failures) >= self.max_failures:
+            if failures is not None and len(failures) >= self.max_failures:
                 wait = failures[0] + self.window_s - self.clock()
                 raise TooManyRequests(
                     "too many failed logins; try again later", retry_after=max(1, math.ceil(wait))
@@ -92,9 +103,19 @@ class LoginThrottle:
     def failed(self, email: str, address: str) -> None:
         now = self.clock()
         for key in (f"email:{email.strip().lower()}", f"addr:{address}"):
-            self._recent(key).append(now)
-        if len(self._failures) > 100_000:
-            self._failures.clear()
+            failures = self._recent(key)
+            if failures is None:
+                failures = self._failures[key] = deque()
+            failures.append(now)
+        if len(self._failures) > self.max_keys:
+            self._evict()
 
     def succeeded(self, email: str) -> None:
         self._failures.pop(f"email:{email.strip().lower()}", None)
+
+    def _evict(self) -> None:
+        for key in list(self._failures):
+            if not self._recent(key):
+                del self._failures[key]
+        for key in list(self._failures)[: max(len(self._failures) - self.max_keys, 0)]:
+            del self._failures[key]  # still over: the oldest entries first (insertion order)
