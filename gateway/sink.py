@@ -109,12 +109,20 @@ class KafkaSink:
             "kafka_producer_renewed",
             extra={"error": type(error).__name__, "value_limit_bytes": KAFKA_MESSAGE_MAX_BYTES},
         )
-        self._renewal = asyncio.create_task(self._replace(failed), name="kafka-sink-renew")
+        too_large = isinstance(error, MessageSizeTooLargeError)
+        self._renewal = asyncio.create_task(self._replace(failed, too_large), name="kafka-sink-renew")
 
-    async def _replace(self, failed: AIOKafkaProducer) -> None:
+    async def _replace(self, failed: AIOKafkaProducer, too_large: bool) -> None:
         with contextlib.suppress(KafkaError, OSError):
             await failed.stop()
         if await start_with_retry(self.producer, self._stopping, "gateway-producer"):
+            if too_large:
+                # Within the budget yet refused: the topic's limit is below it (created before it, or
+                # auto-created while ensure_topics could not run). Raise it, so that the retry fits.
+                try:
+                    await ensure_topics(self.settings, self.topics, timeout_s=10)
+                except (KafkaError, OSError) as exc:
+                    log.warning("topics_not_ensured", extra={"error": str(exc)})
             self._connected.set()
 
     async def check(self) -> str | None:

@@ -225,21 +225,28 @@ async def test_a_record_the_broker_refuses_does_not_wedge_the_gateway(
     server_factory, kafka_bootstrap: str
 ) -> None:
     server = server_factory(roles="gateway")
+    big = incompressible_llm_call(2 * 1024 * 1024)
     async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=60) as client:
         assert (await client.post(URL, json=log_event(0))).status_code == 202
         # A topic whose limit is below the budget (created before it, by hand): Kafka refuses the record.
         await set_topic_config(kafka_bootstrap, server.topics.raw, {"max.message.bytes": "1048588"})
-        refused = await client.post(URL, json=incompressible_llm_call(2 * 1024 * 1024))
+        refused = await client.post(URL, json=big)
         assert refused.status_code == 503, refused.text
         assert refused.headers["retry-after"].isdigit()
-        # Before: every later request got 503 (OutOfOrderSequenceNumber) until the gateway restarted.
+        # Before: every later request got 503 (OutOfOrderSequenceNumber) until the gateway restarted, and
+        # the large event could never fit. Now the producer is renewed and the topic's limit raised.
         deadline = time.monotonic() + 30
-        while (status := (await client.post(URL, json=log_event(1))).status_code) != 202:
+        while (status := (await client.post(URL, json=big)).status_code) != 202:
             assert status == 503
-            assert time.monotonic() < deadline, "the gateway still refuses small events after 30 s"
+            assert time.monotonic() < deadline, "the event within the budget still gets 503 after 30 s"
             await asyncio.sleep(0.2)
-    events = envelope_events(await read_topic(kafka_bootstrap, server.topics.raw, min_records=2))
-    assert [e.body.message for _, e in events] == ["event 0", "event 1"]  # type: ignore[attr-defined]
+        assert (await client.post(URL, json=log_event(1))).status_code == 202
+    assert (await topic_configs(kafka_bootstrap, server.topics.raw))["max.message.bytes"][0] == str(
+        KAFKA_MESSAGE_MAX_BYTES
+    )
+    events = envelope_events(await read_topic(kafka_bootstrap, server.topics.raw, min_records=3))
+    assert [type(e).__name__ for _, e in events] == ["LogEvent", "LlmCallEvent", "LogEvent"]
+    assert events[1][1].body.prompt == big["body"]["prompt"]  # type: ignore[attr-defined,index]
 
 
 async def test_ensure_topics_raises_a_lower_limit_and_keeps_other_overrides(kafka_bootstrap: str) -> None:
