@@ -18,6 +18,7 @@ from litestar.openapi.spec import Operation
 
 from contracts.depth import exceeds_depth
 from contracts.limits import MAX_JSON_DEPTH
+from contracts.schema import inlined
 from query.errors import InvalidParameter
 
 _TOO_DEEP = f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels"
@@ -69,7 +70,7 @@ def documented_body(kind: type[Any]) -> type[Operation]:
     Litestar cannot see the body's type; without this the published schema would say the route takes
     no body, and clients and fuzzers could not know what to send.
     """
-    schema = _inlined(msgspec.json.schema(kind))
+    schema = inlined(msgspec.json.schema(kind))
 
     class JsonBodyOperation(Operation):
         def to_schema(self) -> dict[str, Any]:
@@ -78,22 +79,3 @@ def documented_body(kind: type[Any]) -> type[Operation]:
             return document
 
     return JsonBodyOperation
-
-
-def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
-    """msgspec's schema with its `#/$defs/...` references replaced by their definitions (the bodies
-    are not recursive), so that it stands alone inside the OpenAPI document."""
-    definitions = schema.get("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref", "")
-            if ref.startswith("#/$defs/"):
-                return inline(definitions[ref.removeprefix("#/$defs/")])
-            return {key: inline(value) for key, value in node.items() if key != "$defs"}
-        if isinstance(node, list):
-            return [inline(item) for item in node]
-        return node
-
-    inlined: dict[str, Any] = inline(schema)
-    return inlined

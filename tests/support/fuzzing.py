@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -63,20 +62,15 @@ def fuzz(
     max_examples: int,
     pinned: Mapping[str, str] | None = None,
     skip: Callable[[str, str, bool], bool] = lambda method, path, pinned: False,
-    bodies: Mapping[tuple[str, str], dict[str, Any]] | None = None,
 ) -> Tally:
     """Every operation of `{base_url}/schema/openapi.json`, in positive and negative mode.
 
     Random path parameters mostly name nothing the caller may touch (403/404), so an operation whose
     path has a parameter in `pinned` runs a second time with it pinned to that value (a real project),
     which reaches the code behind the permission checks. `skip(method, path, pinned)` leaves
-    operations out (one that would end the run's own session or delete its project). `bodies` adds a
-    JSON Schema as the request body of (METHOD, path) where the document does not carry one.
+    operations out (one that would end the run's own session or delete its project).
     """
-    document = httpx.get(f"{base_url}/schema/openapi.json", timeout=10).raise_for_status().json()
-    for (method, path), body in (bodies or {}).items():
-        _add_request_body(document, method, path, body)
-    schema = schemathesis.openapi.from_dict(document)
+    schema = schemathesis.openapi.from_url(f"{base_url}/schema/openapi.json")
     tally = Tally()
     session = requests.Session()
     for result in schema.get_all_operations():
@@ -94,36 +88,6 @@ def fuzz(
                 strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
                 _run(strategy, label, base_url, session, headers, cookies, max_examples, tally)
     return tally
-
-
-def _add_request_body(document: dict[str, Any], method: str, path: str, body: dict[str, Any]) -> None:
-    """Put `body` (a standalone JSON Schema with `$defs`) into the document as the operation's body;
-    its definitions become components, prefixed so that they cannot clash with the document's."""
-    operation = document["paths"][path][method.lower()]
-    assert "requestBody" not in operation, f"{method} {path} documents its body now: drop the addition"
-    prefix = "Body" + "".join(
-        part.title() for part in path.strip("/").replace("{", "").replace("}", "").split("/")
-    )
-
-    def rewrite(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {
-                key: (
-                    value.replace("#/$defs/", f"#/components/schemas/{prefix}")
-                    if key == "$ref" and isinstance(value, str)
-                    else rewrite(value)
-                )
-                for key, value in node.items()
-                if key not in {"$defs", "$id", "$schema"}
-            }
-        if isinstance(node, list):
-            return [rewrite(item) for item in node]
-        return node
-
-    components = document.setdefault("components", {}).setdefault("schemas", {})
-    for name, definition in body.get("$defs", {}).items():
-        components[prefix + name] = rewrite(definition)
-    operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": rewrite(body)}}}
 
 
 def _run(
