@@ -2,10 +2,12 @@
 
 Thousands of events of three projects go through the real pipeline (the gateway over HTTP, a private
 Kafka broker, the streams process, the embedded ClickHouse engine) in four phases, each with a fault
-while traffic flows: bad input of every kind (oversized -> 413, malformed -> 422, poison written past
-the gateway -> DLQ, and one ~4 MiB incompressible event that must be stored intact), the streams
-process killed with SIGKILL and restarted, the broker stopped and restarted on the same data, and
-ClickHouse's disk full (a real `NOT_ENOUGH_SPACE`, from a tmpfs filled with junk) then freed.
+while traffic flows:
+- bad input of every kind: oversized -> 413, malformed -> 422, poison written past the gateway -> DLQ,
+  and valid but hostile events and one ~4 MiB incompressible event, which must be stored intact;
+- the streams process killed with SIGKILL and restarted;
+- the broker stopped and restarted on the same data;
+- ClickHouse's disk full (a real `NOT_ENOUGH_SPACE`, from a tmpfs filled with junk), then freed.
 
 At the end, by (project_id, event_id): stored equals accepted, once each, with the content that was
 sent; every refusal is a 4xx or a DLQ record with its reason. The counts per phase are printed, also
@@ -33,7 +35,7 @@ from tests.support.services import PrivateBroker, Server, new_prefix
 from tests.support.small_disk import MountNotPermitted, SmallDisk
 from tests.support.storage import stored_rows
 from tests.support.tenants import Tenant, create_tenants
-from tests.support.traffic import POISON, big_event, llm_event, refusals
+from tests.support.traffic import POISON, big_event, hostile_events, llm_event, refusals
 
 pytestmark = pytest.mark.integration
 
@@ -191,6 +193,10 @@ class Run:
         big = big_event(self.tenants[1].project_id, BIG_EVENT_BYTES)
         status = await self.client.send(self.tenants[1], [big])
         self.say(f"the {BIG_EVENT_BYTES}-byte incompressible event: {status}")
+        hostile = hostile_events(self.tenants[0].project_id)
+        self.say(
+            f"{len(hostile)} hostile but valid events: {await self.client.send(self.tenants[0], hostile)}"
+        )
         if status != 202:
             self.problems.append(f"the {BIG_EVENT_BYTES}-byte incompressible event got {status}, not 202")
         gate.set()

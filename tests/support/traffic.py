@@ -53,6 +53,32 @@ def big_event(tag: str, total_bytes: int) -> dict[str, Any]:
     return event
 
 
+def hostile_events(tag: str) -> list[dict[str, Any]]:
+    """Valid events that a careless stage could choke on; each must be accepted and stored as sent.
+
+    Odd text (NUL and other control characters, quotes, backslashes, emoji, bidi overrides); model ids
+    of 256 characters made of a family name and dozens of dates, each of which also reads as a version
+    plus a suffix (a backtracking matcher tries exponentially many splits); chat-message prompts; params
+    nested to exactly MAX_JSON_DEPTH; a timestamp in the year 9999 (replaced, the body kept).
+    """
+    odd = "NUL \x00, controls \x01\x1b\x7f, quotes \" ' `, backslashes \\ \\\\, emoji \U0001f600, bidi \u202e, \u6f22\u5b57"
+    events = [llm_event(tag, i, prompt=f"{odd} #{i} {uuid.uuid4().hex}") for i in range(3)]
+    for n, family in enumerate(("o1", "gpt-4o", "claude-3-opus")):
+        event = llm_event(tag, 10 + n)
+        event["body"]["model"] = (family + "-2024-01-01" * 30)[:255] + chr(0x4E00 + n)
+        events.append(event)
+    chat = llm_event(tag, 20)
+    chat["body"]["prompt"] = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": [{"type": "text", "text": f"{odd} {uuid.uuid4().hex}"}]},
+    ]
+    chat["body"]["response"] = {"role": "assistant", "content": "ok"}
+    deep = llm_event(tag, 21)
+    deep["body"]["params"] = {"k": _nested(MAX_JSON_DEPTH - 5)}  # {events [ event { body { params { ...
+    future = {**llm_event(tag, 22), "timestamp": "9999-12-31T23:59:59+00:00"}
+    return [*events, chat, deep, future]
+
+
 def batch(events: list[dict[str, Any]]) -> bytes:
     return msgspec.json.encode({"events": events})
 
