@@ -43,6 +43,7 @@ PROJECTS = ["recon-a", "recon-b", "recon-c"]
 BATCHES = 8  # per project and phase
 BATCH_EVENTS = 50  # -> 1,200 good events per phase, 4,800 in all
 HOLD_FROM = 5  # each sender holds its later batches until the phase's fault has struck
+BROKER_DOWN_S = 12  # the outage outlasts the streams' consumer session timeout (10 s)
 DISK_MB = 128  # the tmpfs of the streams process's ClickHouse data directory
 DISK_FULL_FAILURES = 3  # failed inserts (the sink backs off between them) before the disk is freed
 BIG_EVENT_BYTES = 4 * MIB
@@ -94,7 +95,8 @@ async def test_stored_equals_accepted_under_faults(tmp_path: Path, private_broke
     findings = reconcile(run.ledger, stored, dlq)
     run.timings["total"] = time.monotonic() - started
     report = (
-        f"{run.ledger.report()}\nDLQ records {len(dlq)} ({findings.dead_letter_copies} extra copies of one);"
+        f"{run.ledger.report()}\nDLQ records {len(dlq)}, by stage {dict(findings.dead_letters_by_stage)}"
+        f" ({findings.dead_letter_copies} extra copies of one);"
         f" rollup requests {rollup}; seconds { ({k: round(v, 1) for k, v in run.timings.items()}) }"
     )
     print(f"\nreconciliation:\n{report}")
@@ -218,10 +220,16 @@ class Run:
         raw = self.streams.topics.raw
         before = await topic_offsets(self.broker.bootstrap, raw)
         await asyncio.to_thread(self.broker.stop)
+        stopped = time.monotonic()
         self.say(f"broker stopped after {self.ledger.counts().accepted} accepted")
         try:
             gate.set()
-            await self.wait_for(lambda: self.ledger.counts().retried["503"] >= 3, "503s while Kafka is down")
+            await self.wait_for(
+                lambda: (
+                    self.ledger.counts().retried["503"] >= 3 and time.monotonic() - stopped > BROKER_DOWN_S
+                ),
+                f"503s while Kafka is down, for {BROKER_DOWN_S}s",
+            )
         finally:
             await asyncio.to_thread(self.broker.start)
             self.say("broker restarted")

@@ -32,6 +32,7 @@ class PhaseCounts:
 class InjectedPoison:
     phase: str
     kind: str
+    stage: str  # the stage that must dead-letter it
     topic: str
     partition: int
     offset: int

@@ -33,7 +33,7 @@ async def inject_poison(
         meta = await producer.send_and_wait(topic, poison.value, key=key.encode())
     finally:
         await producer.stop()
-    return InjectedPoison(phase, poison.kind, topic, meta.partition, meta.offset, poison.value)
+    return InjectedPoison(phase, poison.kind, poison.stage, topic, meta.partition, meta.offset, poison.value)
 
 
 async def stages_lag(bootstrap: str, prefix: str, topics: Topics) -> dict[str, int | str]:

@@ -6,6 +6,7 @@ every discrepancy as a list of findings, so a failing run names all of them at o
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ class Findings:
     poison_not_dead_lettered: list[InjectedPoison] = field(default_factory=list)
     dead_letters_unaccounted: list[str] = field(default_factory=list)  # DLQ records we did not inject
     dead_letter_copies: int = 0  # extra DLQ records of one poison record (a redelivery, not a loss)
+    dead_letters_by_stage: Counter[str] = field(default_factory=Counter)
 
     def problems(self) -> list[str]:
         out = []
@@ -103,6 +105,7 @@ def _match_dead_letters(ledger: Ledger, records: list[Any], findings: Findings) 
             findings.dead_letters_unaccounted.append(f"{origin} without headers {missing}: {headers}")
             continue
         by_origin.setdefault(origin, []).append((record, headers))
+        findings.dead_letters_by_stage[headers["lynex-stage"]] += 1
     injected = {(p.topic, p.partition, p.offset): p for p in ledger.poison}
     for origin, found in by_origin.items():
         poison = injected.get(origin)
@@ -113,6 +116,11 @@ def _match_dead_letters(ledger: Ledger, records: list[Any], findings: Findings) 
             continue
         if any(record.value != poison.value for record, _ in found):
             findings.dead_letters_unaccounted.append(f"{origin}: dead-lettered value differs from the poison")
+        stages = {h["lynex-stage"] for _, h in found}
+        if poison.stage not in stages:
+            findings.dead_letters_unaccounted.append(
+                f"{poison.kind}: dead-lettered by {stages}, not {poison.stage}"
+            )
         ledger.counts(poison.phase).dead_lettered += 1
         findings.dead_letter_copies += len(found) - 1
     findings.poison_not_dead_lettered = [p for key, p in injected.items() if key not in by_origin]

@@ -155,13 +155,14 @@ class Poison:
     """A record written straight to a topic that no stage can process: it must be dead-lettered."""
 
     kind: str
-    topic: str  # "raw" or "enriched": which stage must dead-letter it
+    topic: str  # "raw" or "enriched"
+    stage: str  # the stage that must dead-letter it (its `lynex-stage` header)
     value: bytes
 
 
 POISON = (
-    Poison("raw: not an envelope", "raw", b"\x00not an envelope"),
-    Poison("raw: JSON of the wrong shape", "raw", b'{"projectId": 7, "events": "none"}'),
-    Poison("raw: truncated envelope", "raw", b'{"projectId": "p", "events": [{"eventId": '),
-    Poison("enriched: not MessagePack", "enriched", b"\xc1\xc1 never valid MessagePack"),
+    Poison("raw: not an envelope", "raw", "enrich", b"\x00not an envelope"),
+    Poison("raw: JSON of the wrong shape", "raw", "enrich", b'{"projectId": 7, "events": "none"}'),
+    Poison("raw: truncated envelope", "raw", "enrich", b'{"projectId": "p", "events": [{"eventId": '),
+    Poison("enriched: not MessagePack", "enriched", "sink", b"\xc1\xc1 never valid MessagePack"),
 )
