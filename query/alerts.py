@@ -44,7 +44,7 @@ from core.notify import Delivery, deliver, is_channel_url
 from query import params
 from query.auth import Principal, QueryAuth
 from query.bodies import decode_body, documented_body
-from query.errors import InvalidParameter, NotFound, Unavailable, error_responses
+from query.errors import InvalidParameter, NotFound, control_plane_failure, error_responses
 from query.repository.alerts import AlertHistory, AlertRepository
 
 HISTORY_DEFAULT_SPAN = timedelta(days=7)
@@ -133,7 +133,7 @@ async def _guarded(coro: Any) -> Any:
     except msgspec.ValidationError as exc:
         raise InvalidParameter("body", str(exc)) from exc
     except (SQLAlchemyError, OSError) as exc:
-        raise Unavailable("control plane unavailable", retry_after=2) from exc
+        raise control_plane_failure(exc) from exc
 
 
 def build_alert_routes(

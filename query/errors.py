@@ -15,6 +15,7 @@ Unauthorized, Forbidden and Unavailable are core.http_errors' kinds, on this ser
 from __future__ import annotations
 
 from litestar.openapi.datastructures import ResponseSpec
+from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from core import http_errors
 from core.http_errors import ApiError, error_response
@@ -65,6 +66,25 @@ class Unavailable(QueryError, http_errors.Unavailable):
 
 
 to_response = error_response
+
+
+def control_plane_failure(exc: SQLAlchemyError | OSError) -> QueryError:
+    """What a failed control-plane call means to the client. The database refusing a value (PostgreSQL
+    takes no NUL character in text, e.g. in a path's id) is the request's fault: 422, not a 503 that
+    a client would retry forever. Anything else is the database unreachable or failing: 503."""
+    if _refused_value(exc):
+        return InvalidParameter("request", "holds a value the database cannot store (e.g. a NUL character)")
+    return Unavailable("control plane unavailable", retry_after=2)
+
+
+def _refused_value(exc: SQLAlchemyError | OSError) -> bool:
+    """SQLSTATE class 22 ("data exception"): asyncpg's errors reach SQLAlchemy as a plain DBAPIError
+    whose `orig` carries the code (22021 for a NUL, 22000 for an integer out of range)."""
+    if isinstance(exc, DataError):
+        return True
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(code, str) and code.startswith("22")
+
 
 _MEANINGS = {
     401: "Not signed in (no session cookie) or no API key; or a wrong email or password.",

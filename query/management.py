@@ -27,7 +27,7 @@ from query.errors import (
     InvalidParameter,
     NotFound,
     Unauthorized,
-    Unavailable,
+    control_plane_failure,
     error_responses,
 )
 from query.sessions import COOKIE, LoginThrottle, cleared_cookie, session_cookie
@@ -153,7 +153,7 @@ async def _guarded(coro: Any) -> Any:
     except LastOwner as exc:
         raise Conflict(str(exc)) from exc
     except (SQLAlchemyError, OSError) as exc:
-        raise Unavailable("control plane unavailable", retry_after=2) from exc
+        raise control_plane_failure(exc) from exc
 
 
 def _auth_routes(
