@@ -126,6 +126,7 @@ class Run:
     timings: dict[str, float] = field(default_factory=dict)
     senders_done: asyncio.Event = field(default_factory=asyncio.Event)
     began: float = field(default_factory=time.monotonic)
+    batches: list[tuple[Tenant, list[dict[str, Any]]]] = field(default_factory=list)  # every good batch sent
 
     @property
     def ledger(self) -> Ledger:
@@ -175,6 +176,7 @@ class Run:
             if b == HOLD_FROM:
                 await gate.wait()
             events = [llm_event(tenant.project_id, b * BATCH_EVENTS + i) for i in range(BATCH_EVENTS)]
+            self.batches.append((tenant, events))
             if await self.client.send(tenant, events) != 202:
                 self.say(f"{tenant.project_id}: batch {b} not accepted; this sender stops")
                 return  # the finding is booked; retrying the rest would only take longer
@@ -207,6 +209,7 @@ class Run:
         await self.inject(self.tenants[2], 0)  # in flight when the worker dies: dead-lettered again at most
         await self.accepted_at_least(BATCHES * BATCH_EVENTS)
         self.streams.kill()  # SIGKILL: no flush, no commit
+        around_kill = self.batches[-3:]
         lag = await stages_lag(self.broker.bootstrap, self.streams.prefix, self.streams.topics)
         self.say(f"streams killed after {self.ledger.counts().accepted} accepted, uncommitted {lag}")
         if not any(isinstance(n, int) and n > 0 for n in lag.values()):
@@ -214,6 +217,10 @@ class Run:
         gate.set()
         await asyncio.to_thread(self.streams.start)
         self.say("streams restarted and ready")
+        # Batches stored long ago (the first ever) and around the kill, sent again with the same ids.
+        for tenant, events in [self.batches[0], *around_kill]:
+            await self.client.resend(tenant, events)
+        self.say(f"{self.ledger.counts().resent} accepted events resent")
 
     async def restart_broker(self, gate: asyncio.Event) -> None:
         await self.accepted_at_least(BATCHES * BATCH_EVENTS)

@@ -47,6 +47,19 @@ class IngestClient:
             self.ledger.wrong_answers.append(f"{len(events)} good event(s): {why}: {answer.text[:300]}")
         return answer.status
 
+    async def resend(self, tenant: Tenant, events: list[dict[str, Any]]) -> int | None:
+        """Post accepted events again with the same ids, as a client does that lost the 202: they must
+        be accepted again and stored once."""
+        phase = self.ledger.phase
+        answer = await self._post(phase, tenant, batch(events), JSON, self.retry_for)
+        if answer.status == 202:
+            self.ledger.book_resent(phase, len(events))
+        else:
+            self.ledger.wrong_answers.append(
+                f"{len(events)} resent event(s): {answer.status}: {answer.text[:300]}"
+            )
+        return answer.status
+
     async def refuse(self, tenant: Tenant, refusal: Refusal) -> int | None:
         """Post a request the gateway must refuse with `refusal.status`."""
         phase = self.ledger.phase

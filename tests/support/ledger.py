@@ -19,6 +19,7 @@ EventKey = tuple[str, str]  # (project_id, event_id)
 class PhaseCounts:
     sent: int = 0  # events in requests (an unparseable body counts as one)
     accepted: int = 0
+    resent: int = 0  # accepted events sent again with the same ids (a client retrying after a lost 202)
     refused: Counter[int] = field(default_factory=Counter)  # events, per 4xx status
     retried: Counter[str] = field(default_factory=Counter)  # answers retried: "503", "429", "no connection"
     unanswered: Counter[str] = field(default_factory=Counter)  # events without a final answer, per reason
@@ -66,6 +67,9 @@ class Ledger:
         for event in events:
             self.accepted[(project_id, event["eventId"])] = (phase, event)
 
+    def book_resent(self, phase: str, events: int) -> None:
+        self.counts(phase).resent += events
+
     def book_refused(
         self, phase: str, project_id: str, kind: str, event_ids: tuple[str, ...], events: int, status: int
     ) -> None:
@@ -99,6 +103,7 @@ class Ledger:
             lines.append(_line(name, c))
             total.sent += c.sent
             total.accepted += c.accepted
+            total.resent += c.resent
             total.refused.update(c.refused)
             total.retried.update(c.retried)
             total.unanswered.update(c.unanswered)
@@ -115,7 +120,8 @@ def _line(name: str, c: PhaseCounts) -> str:
     retried = ", ".join(f"{s}: {n}" for s, n in sorted(c.retried.items())) or "none"
     unanswered = ", ".join(f"{s}: {n}" for s, n in sorted(c.unanswered.items())) or "none"
     return (
-        f"{name:>17}: sent {c.sent:>5}, accepted (202) {c.accepted:>5}, refused 4xx {{{refused}}}, "
+        f"{name:>20}: sent {c.sent:>5}, accepted (202) {c.accepted:>5} (+{c.resent} resent), "
+        f"refused 4xx {{{refused}}}, "
         f"poison {c.poison}, dead-lettered {c.dead_lettered}, stored {c.stored:>5}, "
         f"duplicates {c.duplicates}, unanswered {{{unanswered}}}, retried answers {{{retried}}}"
     )
