@@ -57,11 +57,6 @@ STORED_SQL = (
 
 async def test_stored_equals_accepted_under_faults(tmp_path: Path, private_broker: PrivateBroker) -> None:
     started = time.monotonic()
-    disk = SmallDisk(tmp_path / "streams" / "clickhouse", DISK_MB)
-    try:
-        disk.mount()
-    except MountNotPermitted as exc:
-        pytest.skip(f"the ClickHouse-failure phase needs a tmpfs it can fill: {exc}")
     tenants = await create_tenants(tmp_path / "gateway", PROJECTS)
     prefix = new_prefix()
     gateway, streams = (
@@ -75,6 +70,11 @@ async def test_stored_equals_accepted_under_faults(tmp_path: Path, private_broke
         )
         for role in ("gateway", "streams")
     )
+    disk = SmallDisk(streams.home / "clickhouse", DISK_MB)
+    try:
+        disk.mount()
+    except MountNotPermitted as exc:
+        pytest.skip(f"the ClickHouse-failure phase needs a tmpfs it can fill: {exc}")
     try:
         await asyncio.gather(asyncio.to_thread(gateway.start), asyncio.to_thread(streams.start))
         async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as http:
@@ -94,10 +94,10 @@ async def test_stored_equals_accepted_under_faults(tmp_path: Path, private_broke
         disk.unmount()
     findings = reconcile(run.ledger, stored, dlq)
     run.timings["total"] = time.monotonic() - started
+    seconds = {name: round(s, 1) for name, s in run.timings.items()}
     report = (
         f"{run.ledger.report()}\nDLQ records {len(dlq)}, by stage {dict(findings.dead_letters_by_stage)}"
-        f" ({findings.dead_letter_copies} extra copies of one);"
-        f" rollup requests {rollup}; seconds { ({k: round(v, 1) for k, v in run.timings.items()}) }"
+        f" ({findings.dead_letter_copies} extra copies of one); rollup requests {rollup}; seconds {seconds}"
     )
     print(f"\nreconciliation:\n{report}")
     problems = run.problems + run.ledger.wrong_answers + findings.problems()
