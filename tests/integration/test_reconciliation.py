@@ -96,7 +96,8 @@ async def test_stored_equals_accepted_under_faults(tmp_path: Path, private_broke
     run.timings["total"] = time.monotonic() - started
     seconds = {name: round(s, 1) for name, s in run.timings.items()}
     report = (
-        f"{run.ledger.report()}\nDLQ records {len(dlq)}, by stage {dict(findings.dead_letters_by_stage)}"
+        f"{run.ledger.report()}\nstored per project {dict(sorted(findings.stored_by_project.items()))}; "
+        f"DLQ records {len(dlq)}, by stage {dict(findings.dead_letters_by_stage)}"
         f" ({findings.dead_letter_copies} extra copies of one); rollup requests {rollup}; seconds {seconds}"
     )
     print(f"\nreconciliation:\n{report}")

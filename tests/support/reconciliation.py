@@ -29,6 +29,7 @@ class Findings:
     dead_letters_unaccounted: list[str] = field(default_factory=list)  # DLQ records we did not inject
     dead_letter_copies: int = 0  # extra DLQ records of one poison record (a redelivery, not a loss)
     dead_letters_by_stage: Counter[str] = field(default_factory=Counter)
+    stored_by_project: Counter[str] = field(default_factory=Counter)  # distinct ids
 
     def problems(self) -> list[str]:
         out = []
@@ -64,6 +65,7 @@ def reconcile(ledger: Ledger, stored: Iterable[tuple[str, str, int, str]], dlq: 
     for project_id, event_id, count, body in stored:
         key = (project_id, event_id)
         seen.add(key)
+        findings.stored_by_project[project_id] += 1
         if count > 1:
             findings.duplicated[key] = count
         if key in ledger.accepted:
