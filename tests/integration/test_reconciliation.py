@@ -242,6 +242,8 @@ class Run:
             await asyncio.to_thread(self.broker.start)
             self.say("broker restarted")
         after = await topic_offsets(self.broker.bootstrap, raw)
+        if not any(end for _, end in before.values()):
+            self.problems.append(f"no records on {raw} before the broker stopped: {before}")
         if any(after[p][0] != first or after[p][1] < end for p, (first, end) in before.items()):
             self.problems.append(f"the broker came back without its data: {raw} offsets {before} -> {after}")
 

@@ -63,8 +63,19 @@ async def wait_drained(
     )
 
 
-async def topic_offsets(bootstrap: str, topic: str) -> dict[int, tuple[int, int]]:
-    """partition -> (first offset, end offset) of `topic`."""
+async def topic_offsets(bootstrap: str, topic: str, timeout: float = 30) -> dict[int, tuple[int, int]]:
+    """partition -> (first offset, end offset) of `topic`, retried while the broker (re)starts."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await _offsets(bootstrap, topic)
+        except (KafkaError, OSError):  # e.g. no partition leader yet, right after a restart
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
+async def _offsets(bootstrap: str, topic: str) -> dict[int, tuple[int, int]]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
     await consumer.start()
     try:
