@@ -50,6 +50,10 @@ BIG_EVENT_BYTES = 4 * MIB
 FAULT_TIMEOUT_S = 90
 DRAIN_TIMEOUT_S = 120
 
+# What the accounting view reads: its rows of dead letters, and how many distinct original records they are.
+DEAD_LETTER_ROWS_SQL = (
+    "SELECT count(), uniqExact(original_topic, original_partition, original_offset) FROM dead_letters FINAL"
+)
 STORED_SQL = (
     "SELECT project_id, toString(event_id), count(), any(body) FROM events GROUP BY project_id, event_id"
 )
@@ -85,6 +89,7 @@ async def test_stored_equals_accepted_under_faults(tmp_path: Path, private_broke
         streams.stop()
         stored = stored_rows(streams.home, STORED_SQL)
         [(rollup,)] = stored_rows(streams.home, "SELECT sum(requests) FROM events_1m")
+        [recorded] = stored_rows(streams.home, DEAD_LETTER_ROWS_SQL)
         dlq = await dead_letters(
             private_broker.bootstrap, streams.topics.dlq, at_least=len(run.ledger.poison)
         )
@@ -98,7 +103,8 @@ async def test_stored_equals_accepted_under_faults(tmp_path: Path, private_broke
     report = (
         f"{run.ledger.report()}\nstored per project {dict(sorted(findings.stored_by_project.items()))}; "
         f"DLQ records {len(dlq)}, by stage {dict(findings.dead_letters_by_stage)}"
-        f" ({findings.dead_letter_copies} extra copies of one); rollup requests {rollup}; seconds {seconds}"
+        f" ({findings.dead_letter_copies} extra copies of one), recorded as {recorded[0]} dead_letters rows for"
+        f" {recorded[1]} original records; rollup requests {rollup}; seconds {seconds}"
     )
     print(f"\nreconciliation:\n{report}")
     problems = run.problems + run.ledger.wrong_answers + findings.problems()

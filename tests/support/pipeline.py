@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from contracts.topics import Topics
@@ -20,6 +21,18 @@ from tests.support.traffic import Poison
 def stage_groups(prefix: str, topics: Topics) -> dict[str, str]:
     """Consumer group -> the topic it consumes: the faust app's enrich stage and the ClickHouse sink."""
     return {f"{prefix}lynex-streams": topics.raw, f"{prefix}lynex-sink": topics.enriched}
+
+
+async def recorder_groups(bootstrap: str, prefix: str, topics: Topics) -> dict[str, str]:
+    """The dead-letter recorder's group (DLQ -> ClickHouse `dead_letters`), if it has joined the broker."""
+    group = f"{prefix}lynex-dead-letter-log"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        groups = {name for name, *_ in await admin.list_consumer_groups()}
+    finally:
+        await admin.close()
+    return {group: topics.dlq} if group in groups else {}
 
 
 async def inject_poison(
@@ -36,10 +49,12 @@ async def inject_poison(
     return InjectedPoison(phase, poison.kind, poison.stage, topic, meta.partition, meta.offset, poison.value)
 
 
-async def stages_lag(bootstrap: str, prefix: str, topics: Topics) -> dict[str, int | str]:
-    """Consumer group -> records of its input topic it has not committed yet."""
+async def stages_lag(
+    bootstrap: str, prefix: str, topics: Topics, more: dict[str, str] | None = None
+) -> dict[str, int | str]:
+    """Consumer group -> records of its input topic it has not committed yet (the stages', and `more`)."""
     lags: dict[str, int | str] = {}
-    for group, topic in stage_groups(prefix, topics).items():
+    for group, topic in (stage_groups(prefix, topics) | (more or {})).items():
         try:
             lags[group] = await group_lag(bootstrap, group, topic)
         except (KafkaError, OSError) as exc:  # the broker may be coming back: not known yet
@@ -50,11 +65,13 @@ async def stages_lag(bootstrap: str, prefix: str, topics: Topics) -> dict[str, i
 async def wait_drained(
     bootstrap: str, prefix: str, topics: Topics, timeout: float, log_tail: Callable[[], str]
 ) -> float:
-    """Wait until every stage committed everything on its input topic; the seconds it took."""
+    """Wait until every stage (and the dead-letter recorder, where it runs) committed everything on its
+    input topic; the seconds it took."""
     started = time.monotonic()
+    recorder = await recorder_groups(bootstrap, prefix, topics)
     lags: dict[str, int | str] = {}
     while time.monotonic() - started < timeout:
-        lags = await stages_lag(bootstrap, prefix, topics)
+        lags = await stages_lag(bootstrap, prefix, topics, recorder)
         if all(lag == 0 for lag in lags.values()):
             return time.monotonic() - started
         await asyncio.sleep(0.5)
