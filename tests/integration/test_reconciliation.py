@@ -88,7 +88,7 @@ async def test_stored_equals_accepted_under_faults(tmp_path: Path, private_broke
         await run.drain(prefix)
         streams.stop()
         stored = stored_rows(streams.home, STORED_SQL)
-        [(rollup,)] = stored_rows(streams.home, "SELECT sum(requests) FROM events_1m")
+        [(rollup,)] = stored_rows(streams.home, "SELECT sum(events) FROM events_1m")
         [recorded] = stored_rows(streams.home, DEAD_LETTER_ROWS_SQL)
         dlq = await dead_letters(
             private_broker.bootstrap, streams.topics.dlq, at_least=len(run.ledger.poison)
@@ -104,13 +104,13 @@ async def test_stored_equals_accepted_under_faults(tmp_path: Path, private_broke
         f"{run.ledger.report()}\nstored per project {dict(sorted(findings.stored_by_project.items()))}; "
         f"DLQ records {len(dlq)}, by stage {dict(findings.dead_letters_by_stage)}"
         f" ({findings.dead_letter_copies} extra copies of one), recorded as {recorded[0]} dead_letters rows for"
-        f" {recorded[1]} original records; rollup requests {rollup}; seconds {seconds}"
+        f" {recorded[1]} original records; rollup events {rollup}; seconds {seconds}"
     )
     print(f"\nreconciliation:\n{report}")
     problems = run.problems + run.ledger.wrong_answers + findings.problems()
     if rollup != len(run.ledger.accepted):
         problems.append(
-            f"the per-minute rollup counts {rollup} requests for {len(run.ledger.accepted)} accepted"
+            f"the per-minute rollup counts {rollup} events for {len(run.ledger.accepted)} accepted"
         )
     assert not problems, "\n".join([*problems, report])
     assert len(stored) == len(run.ledger.accepted) > len(PROJECTS) * BATCHES * BATCH_EVENTS * 4

@@ -86,7 +86,17 @@ def reconcile(ledger: Ledger, stored: Iterable[tuple[str, str, int, str]], dlq: 
 def _altered(sent: dict[str, Any], stored_body: str) -> str | None:
     body = msgspec.json.decode(stored_body)
     want = sent["body"]
-    for name in ("prompt", "response", "model", "tokens", "params"):
+    for name in (
+        "prompt",
+        "response",
+        "model",
+        "tokens",
+        "params",
+        "latencyMs",
+        "costUsd",
+        "message",
+        "attributes",
+    ):
         if body.get(name) != want.get(name):
             got, expected = str(body.get(name)), str(want.get(name))
             return f"{name}: {len(got)} chars {got[:40]!r}... instead of {len(expected)} chars {expected[:40]!r}..."

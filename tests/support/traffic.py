@@ -59,7 +59,8 @@ def hostile_events(tag: str) -> list[dict[str, Any]]:
     Odd text (NUL and other control characters, quotes, backslashes, emoji, bidi overrides); model ids
     of 256 characters made of a family name and dozens of dates, each of which also reads as a version
     plus a suffix (a backtracking matcher tries exponentially many splits); chat-message prompts; params
-    nested to exactly MAX_JSON_DEPTH; a timestamp in the year 9999 (replaced, the body kept).
+    nested to exactly MAX_JSON_DEPTH; a timestamp in the year 9999 (replaced, the body kept); the
+    largest token counts, latency and cost; a log whose attributes hold an integer past 64 bits.
     """
     odd = "NUL \x00, controls \x01\x1b\x7f, quotes \" ' `, backslashes \\ \\\\, emoji \U0001f600, bidi \u202e, \u6f22\u5b57"
     events = [llm_event(tag, i, prompt=f"{odd} #{i} {uuid.uuid4().hex}") for i in range(3)]
@@ -76,7 +77,18 @@ def hostile_events(tag: str) -> list[dict[str, Any]]:
     deep = llm_event(tag, 21)
     deep["body"]["params"] = {"k": _nested(MAX_JSON_DEPTH - 5)}  # {events [ event { body { params { ...
     future = {**llm_event(tag, 22), "timestamp": "9999-12-31T23:59:59+00:00"}
-    return [*events, chat, deep, future]
+    extreme = llm_event(tag, 23)
+    extreme["body"] |= {"tokens": {"input": 10**12, "output": 10**12}, "latencyMs": 1e308, "costUsd": 1e308}
+    log = {
+        "eventId": str(uuid.uuid4()),
+        "type": "log",
+        "body": {
+            "level": "error",
+            "message": odd,
+            "attributes": {"big": 10**30, "tiny": -1e308, "list": [odd]},
+        },
+    }
+    return [*events, chat, deep, future, extreme, log]
 
 
 def batch(events: list[dict[str, Any]]) -> bytes:
