@@ -7,7 +7,8 @@ while traffic flows:
   and valid but hostile events and one ~4 MiB incompressible event, which must be stored intact;
 - the streams process killed with SIGKILL and restarted;
 - the broker stopped and restarted on the same data;
-- ClickHouse's disk full (a real `NOT_ENOUGH_SPACE`, from a tmpfs filled with junk), then freed.
+- ClickHouse's disk full (a real `NOT_ENOUGH_SPACE`, from a tmpfs filled with junk), the streams
+  process killed and restarted while its sink holds a batch it cannot store, then the disk freed.
 
 At the end, by (project_id, event_id): stored equals accepted, once each, with the content that was
 sent; every refusal is a 4xx or a DLQ record with its reason. The counts per phase are printed, also
@@ -25,6 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
+from clickhouse_connect.driver.exceptions import ProgrammingError
 
 from contracts.limits import MIB
 from tests.support.ingest_client import IngestClient
@@ -87,9 +89,7 @@ async def test_stored_equals_accepted_under_faults(tmp_path: Path, private_broke
         await asyncio.to_thread(disk.free)  # in case a phase failed with the disk full
         await run.drain(prefix)
         streams.stop()
-        stored = stored_rows(streams.home, STORED_SQL)
-        [(rollup,)] = stored_rows(streams.home, "SELECT sum(events) FROM events_1m")
-        [recorded] = stored_rows(streams.home, DEAD_LETTER_ROWS_SQL)
+        stored, rollup, recorded = read_storage(streams.home, run.problems)
         dlq = await dead_letters(
             private_broker.bootstrap, streams.topics.dlq, at_least=len(run.ledger.poison)
         )
@@ -268,6 +268,15 @@ class Run:
                 f"{DISK_FULL_FAILURES} ClickHouse inserts failing with NOT_ENOUGH_SPACE",
             )
             self.say(f"{DISK_FULL_FAILURES} inserts failed with NOT_ENOUGH_SPACE")
+            # Killed while it holds a batch it cannot store: the restarted sink must read it again.
+            self.streams.kill()
+            restart_mark = self.streams.log_path.stat().st_size
+            await asyncio.to_thread(self.streams.start)
+            await self.wait_for(
+                lambda: _inserts_failed_for_space(self.streams.log_path, restart_mark) >= 1,
+                "the restarted sink retrying the batch on the full disk",
+            )
+            self.say("streams killed with the disk full, restarted, and failing to insert again")
         finally:
             await asyncio.to_thread(self.disk.free)
             self.say("disk freed")
@@ -297,6 +306,25 @@ class Run:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{what}: not within {timeout}s")
             await asyncio.sleep(0.05)
+
+
+def read_storage(home: Path, problems: list[str]) -> tuple[list[Any], int, tuple[int, int]]:
+    """Stored ids, rollup total and dead-letter rows from the stopped streams process's ClickHouse;
+    nothing (and the reason first in `problems`) if the engine no longer opens."""
+    try:
+        stored = stored_rows(home, STORED_SQL)
+        [(rollup,)] = stored_rows(home, "SELECT sum(events) FROM events_1m")
+        [(rows, records)] = stored_rows(home, DEAD_LETTER_ROWS_SQL)
+    except ProgrammingError as exc:  # clickhouse-connect's "Unable to open the chdb engine"
+        empty = sorted(
+            str(p.relative_to(home)) for p in home.glob("clickhouse/**/*.sql") if p.stat().st_size == 0
+        )
+        problems.insert(
+            0,
+            f"ClickHouse does not open after the run, so nothing is readable: {exc}; empty metadata: {empty}",
+        )
+        return [], 0, (0, 0)
+    return stored, int(rollup), (int(rows), int(records))
 
 
 def _inserts_failed_for_space(log_path: Path, offset: int) -> int:

@@ -95,6 +95,10 @@ class IngestClient:
                     return Answer(response.status_code, response.text)
                 self.ledger.book_retry(phase, str(response.status_code))
                 last = f"{response.status_code}: {response.text}"
+                if "Retry-After" not in response.headers:  # the contract: every 503 and 429 says when
+                    self.ledger.wrong_answers.append(
+                        f"{response.status_code} without Retry-After: {last[:200]}"
+                    )
                 retry_after = float(response.headers.get("Retry-After", delay))
                 delay = max(delay, min(retry_after, 2.0))
             await asyncio.sleep(delay)
