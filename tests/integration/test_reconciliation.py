@@ -4,7 +4,8 @@ Thousands of events of three projects go through the real pipeline (the gateway 
 Kafka broker, the streams process, the embedded ClickHouse engine) in four phases, each with a fault
 while traffic flows:
 - bad input of every kind: oversized -> 413, malformed -> 422, poison written past the gateway -> DLQ,
-  and valid but hostile events and one ~4 MiB incompressible event, which must be stored intact;
+  and valid but hostile events (odd text, extreme numbers, 5,000 distinct model ids and error types)
+  and one ~4 MiB incompressible event, which must be stored intact;
 - the streams process killed with SIGKILL and restarted;
 - the broker stopped and restarted on the same data;
 - ClickHouse's disk full (a real `NOT_ENOUGH_SPACE`, from a tmpfs filled with junk), the streams
@@ -37,7 +38,7 @@ from tests.support.services import PrivateBroker, Server, new_prefix
 from tests.support.small_disk import MountNotPermitted, SmallDisk
 from tests.support.storage import stored_rows
 from tests.support.tenants import Tenant, create_tenants
-from tests.support.traffic import POISON, big_event, hostile_events, llm_event, refusals
+from tests.support.traffic import POISON, big_event, hostile_events, llm_event, many_names_events, refusals
 
 pytestmark = pytest.mark.integration
 
@@ -49,6 +50,7 @@ BROKER_DOWN_S = 12  # the outage outlasts the streams' consumer session timeout 
 DISK_MB = 128  # the tmpfs of the streams process's ClickHouse data directory
 DISK_FULL_FAILURES = 3  # failed inserts (the sink backs off between them) before the disk is freed
 BIG_EVENT_BYTES = 4 * MIB
+MANY_NAMES = 5_000  # events of one project, each with its own model id and error type
 FAULT_TIMEOUT_S = 90
 DRAIN_TIMEOUT_S = 120
 
@@ -208,6 +210,10 @@ class Run:
         self.say(
             f"{len(hostile)} hostile but valid events: {await self.client.send(self.tenants[0], hostile)}"
         )
+        for start in range(0, MANY_NAMES, 1000):
+            named = many_names_events(self.tenants[2].project_id, start, 1000)
+            await self.client.send(self.tenants[2], named)
+        self.say(f"{MANY_NAMES} events with distinct model ids and error types sent")
         if status != 202:
             self.problems.append(f"the {BIG_EVENT_BYTES}-byte incompressible event got {status}, not 202")
         gate.set()

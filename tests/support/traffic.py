@@ -91,6 +91,23 @@ def hostile_events(tag: str) -> list[dict[str, Any]]:
     return [*events, chat, deep, future, extreme, log]
 
 
+def many_names_events(tag: str, start: int, n: int) -> list[dict[str, Any]]:
+    """Failed calls, each with a model id and an error type of its own (near the 256-character limit)
+    and latencies spread over twelve orders of magnitude: what makes unbounded alert-window state grow
+    past any record limit."""
+    events = []
+    for i in range(start, start + n):
+        event = llm_event(tag, i)
+        event["body"] |= {
+            "model": f"model-{i:07d}-" + "m" * 236,
+            "status": "error",
+            "error": {"type": f"Error{i:07d}" + "E" * 230, "message": "boom"},
+            "latencyMs": 1.37 * 10 ** (i % 12),
+        }
+        events.append(event)
+    return events
+
+
 def batch(events: list[dict[str, Any]]) -> bytes:
     return msgspec.json.encode({"events": events})
 
