@@ -302,6 +302,11 @@ class Run:
             )
         except AssertionError as exc:
             self.problems.append(str(exc))
+        # After the drain the streams process must report ready: a dead worker that was not restarted shows here.
+        async with httpx.AsyncClient(timeout=10) as http:
+            ready = await http.get(f"{self.streams.url}/ready")
+        if ready.status_code != 200:
+            self.problems.append(f"the streams process is not ready after the run: {ready.text[:300]}")
 
     async def accepted_at_least(self, n: int) -> None:
         await self.wait_for(lambda: self.ledger.accepted_in(self.ledger.phase) >= n, f"{n} events accepted")
