@@ -51,7 +51,7 @@ DISK_MB = 128  # the tmpfs of the streams process's ClickHouse data directory
 DISK_FULL_FAILURES = 3  # failed inserts (the sink backs off between them) before the disk is freed
 BIG_EVENT_BYTES = 4 * MIB
 MANY_NAMES = 5_000  # events of one project, each with its own model id and error type
-FAULT_TIMEOUT_S = 90
+FAULT_TIMEOUT_S = 150  # a fault may restart the streams process (up to 60 s to be ready) and wait 60 s more
 DRAIN_TIMEOUT_S = 120
 
 # What the accounting view reads: its rows of dead letters, and how many distinct original records they are.
