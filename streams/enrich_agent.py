@@ -121,18 +121,36 @@ class StreamsApp(faust.App):
             InvalidRecord("changelog", f"{type(exc).__name__}: {exc}"),
         )
 
+    # The bug that stopped this app (an agent raised), for the supervisor to report.
+    bug: BaseException | None = None
+    _stopping: asyncio.Task[None] | None = None
+
     async def _on_agent_error(self, agent: Any, exc: BaseException) -> None:
-        """A bug in an agent crashes the app, not only the agent's actor.
+        """A bug in an agent stops the app, not only the agent's actor.
 
         faust would restart the actor alone, but the records it had taken are never acked and faust
-        commits only contiguous acks: the partition would stop. A crashed app is replaced by the
-        supervisor (streams.role), and the new one re-reads from the last commit.
+        commits only contiguous acks: the partition would stop. The app is stopped the ordinary way
+        (crashing it leaves a consumer thread that cannot be stopped cleanly), and the supervisor
+        (streams.role) builds a new one, which re-reads from the last commit.
         """
         await super()._on_agent_error(agent, exc)
         log.error(
             "streams_agent_crashed", extra={"agent": agent.name, "error": f"{type(exc).__name__}: {exc}"}
         )
-        await self.crash(exc)
+        if self.bug is None:
+            self.bug = exc
+            # Stop without waiting for the records the bug left unacked (they never will be): commit
+            # what was acked, and the next app reads those records again.
+            self.conf.stream_wait_empty = False
+            # Not awaited here: stopping the app cancels this very agent.
+            self._stopping = asyncio.get_running_loop().create_task(self.stop(), name="streams-app-stop")
+
+    async def stop_completely(self) -> None:
+        """Stop, or wait for the stop a bug began to finish."""
+        if self._stopping is not None:
+            await self._stopping
+        else:
+            await self.stop()
 
 
 def streams_app_id(settings: Settings) -> str:
@@ -224,12 +242,16 @@ def create_streams_app(
 
     @app.agent(raw, concurrency=1, name="enrich")
     async def enrich(stream: Any) -> AsyncIterator[None]:  # a faust Stream; its stub lacks take_events
-        async for events in stream.take_events(TAKE_MAX, within=TAKE_WITHIN_S):
+        # noack_take, acked below: take_events acks what it yielded even when the agent raised, and the
+        # records a bug interrupted would be committed unprocessed instead of read again.
+        async for events in stream.noack_take(TAKE_MAX, within=TAKE_WITHIN_S):
             sent = [(e, await boundary.guard(_origin(e), partial(enrich_one, e))) for e in events]
             # Every output acknowledged by Kafka (or its input dead-lettered) before faust may commit.
             await asyncio.gather(
                 *(boundary.guard(_origin(e), partial(confirm, e, pending)) for e, pending in sent if pending)
             )
+            for event in events:
+                await stream.ack(event)
             yield None
 
     return app

@@ -65,7 +65,9 @@ class Setup:
                 await ensure_topics(self.settings.kafka, self.topics, timeout_s=30)
                 # Only now may a consumer subscribe: earlier, it would auto-create the topic with the
                 # broker's default partition count instead of ours.
-                return await prepare_topics(self.settings, streams_app_id(self.settings), self.topics.enriched)
+                return await prepare_topics(
+                    self.settings, streams_app_id(self.settings), self.topics.enriched
+                )
             except (KafkaError, OSError) as exc:
                 log.warning("topics_not_ensured", extra={"error": str(exc)})
                 with contextlib.suppress(TimeoutError):
@@ -92,15 +94,15 @@ class FaustWorker:
             self.started = True
             log.info("streams_started", extra={"app": app.conf.id})
             await app.wait_until_stopped()  # returns when the app stops or crashes
-            reason = app.crash_reason
+            reason = app.bug or app.crash_reason
             raise FaustAppCrashedError(f"faust app {app.state}: {reason!r}") from reason
         finally:
             self.started = False
             with contextlib.suppress(Exception):  # a crashed app may fail to stop cleanly: it is dropped
-                await asyncio.wait_for(asyncio.shield(app.stop()), APP_STOP_TIMEOUT_S)
+                await asyncio.wait_for(asyncio.shield(app.stop_completely()), APP_STOP_TIMEOUT_S)
 
     def crashed(self) -> bool:
-        return self.app is not None and self.app.crashed
+        return self.app is not None and (self.app.crashed or self.app.bug is not None)
 
 
 def build_role(ctx: RoleContext) -> Role:

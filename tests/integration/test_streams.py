@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 import random
 import time
 import uuid
@@ -14,6 +16,8 @@ import httpx
 import msgspec
 import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaConnectionError
 from prometheus_client import CollectorRegistry
 
@@ -100,6 +104,48 @@ async def test_poison_record_goes_to_dlq_and_later_events_arrive(
     server.stop()
     rows = stored_rows(server.home, "SELECT toString(event_id) FROM events")
     assert sorted(r[0] for r in rows) == sorted(e["eventId"] for e in events)
+
+
+async def test_an_enriched_record_kafka_refuses_is_dead_lettered_and_the_partition_moves_on(
+    server_factory, kafka_bootstrap: str
+) -> None:
+    """A produce error for one record used to leave it unacked forever: faust commits only contiguous
+    acks, so nothing after it on its partition was ever stored."""
+    server = server_factory(roles="gateway,streams")
+    # The enriched topic refuses records over 64 KiB, as one made before the size budget would.
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        limit = {"max.message.bytes": "65536"}
+        await admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, server.topics.enriched, limit)])
+    finally:
+        await admin.close()
+    # Incompressible: ~200 KB of base64 stays over 64 KiB after zstd.
+    big = llm_event(0, prompt=base64.b64encode(os.urandom(150_000)).decode())
+    later = [llm_event(i) for i in range(1, 31)]
+    async with httpx.AsyncClient(base_url=server.url, headers=server.headers, timeout=30) as client:
+        response = await client.post(URL, json={"events": [big]})
+        assert response.status_code == 202, response.text
+        for start in range(0, len(later), 10):  # several records after it, on the same partition (key)
+            response = await client.post(URL, json={"events": later[start : start + 10]})
+            assert response.status_code == 202, response.text
+    [dead] = await read_records(kafka_bootstrap, server.topics.dlq, min_records=1, timeout=60)
+    headers = dict(dead.headers)
+    assert headers["lynex-stage"] == b"produce"
+    assert b"MessageSizeTooLarge" in headers["lynex-error"]
+    assert headers["lynex-original-topic"] == server.topics.raw.encode()
+    [raw_record] = [
+        r
+        for r in await read_records(kafka_bootstrap, server.topics.raw, min_records=4)
+        if str(big["eventId"]).encode() in r.value
+    ]
+    assert headers["lynex-original-partition"] == str(raw_record.partition).encode()
+    assert headers["lynex-original-offset"] == str(raw_record.offset).encode()
+    assert dead.value == raw_record.value  # the raw record as it was, to replay once the topic is fixed
+    await wait_for_drain(server, kafka_bootstrap)  # the partition moved on past it
+    server.stop()
+    rows = stored_rows(server.home, "SELECT toString(event_id) FROM events")
+    assert sorted(r[0] for r in rows) == sorted(str(e["eventId"]) for e in later)
 
 
 async def test_streams_killed_mid_stream_loses_and_duplicates_nothing(
