@@ -58,7 +58,8 @@ def test_probes_and_port(render: Render, scenario: str | None) -> None:
     for role in ROLES:
         (container,) = containers(m.deployment(role))
         assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
-        assert container["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
+        # /live: restarts a pod whose workers keep dying (core.supervise), never for an outage.
+        assert container["livenessProbe"]["httpGet"] == {"path": "/live", "port": "http"}
         assert container["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
         assert container["startupProbe"]["httpGet"] == {"path": "/health", "port": "http"}
         service = m.get("Service", f"lynex-{role}")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+from litestar.testing import AsyncTestClient
 from prometheus_client import CollectorRegistry
 
 from core.metrics import WorkerMetrics
+from core.roles import Role
+from core.server import create_app
 from core.supervise import RestartPolicy, Supervisor, Worker
 
 FAST = RestartPolicy(
@@ -115,3 +118,27 @@ async def test_stop_lets_a_worker_finish_before_cancelling_the_rest() -> None:
     assert flushed == ["graceful"]
     assert restarts(registry, "graceful") is None  # returning while stopping is not a death
     assert {s.status for s in supervisor.states.values()} == {"stopped"}
+
+
+async def test_ready_and_live_report_a_dead_worker_over_http() -> None:
+    async def broken() -> None:
+        raise RuntimeError("injected bug")
+
+    async def fine() -> None:
+        await asyncio.Event().wait()
+
+    role = Role(name="streams", workers=[Worker("clickhouse-sink", broken), Worker("alert-rules", fine)])
+    app = create_app([role], CollectorRegistry(), 1024, restart_policy=FAST)
+    async with AsyncTestClient(app) as client:
+        deadline = asyncio.get_running_loop().time() + 5
+        while (live := await client.get("/live")).status_code == 200:
+            assert asyncio.get_running_loop().time() < deadline, "liveness never failed"
+            await asyncio.sleep(0.01)
+        assert live.status_code == 503
+        [problem] = live.json()["problems"]
+        assert problem.startswith("clickhouse-sink: worker died")
+        ready = await client.get("/ready")
+        assert ready.status_code == 503
+        assert [p for p in ready.json()["problems"] if p.startswith("clickhouse-sink")]
+        assert not [p for p in ready.json()["problems"] if p.startswith("alert-rules")]
+        assert (await client.get("/health")).status_code == 200  # the process itself still answers
