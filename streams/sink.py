@@ -198,6 +198,7 @@ class ClickHouseSink:
                 COLUMNS,
                 settings={"insert_deduplication_token": token or batch.dedup_token()},
             )
+            self.metrics.count_stored(row.project_id for row in fresh)
         return len(fresh)
 
     async def _stored_ids(self, rows: list[EnrichedEvent]) -> set[EventKey]:
