@@ -26,6 +26,7 @@ import contextlib
 import logging
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -126,22 +127,18 @@ def install_alerting(
         except (ValueError, ArithmeticError) as exc:  # a value the window arithmetic cannot take
             raise InvalidRecord("aggregate", f"{type(exc).__name__}: {exc}") from exc
 
-    async def aggregate_one(event: Any) -> None:
-        for notice in notices_for(event):
-            log.info(
-                "alert_decided",
-                extra={"rule_id": notice.rule_id, "state": notice.state, "value": notice.value},
-            )
-            await _send_notice(alerts, notice)
-
     @app.agent(source, concurrency=1, name="alerts-aggregate")
     async def aggregate(stream: Any) -> None:
         generation = -1
-        async for event in stream.events():
+        # Acked only once handled (or dead-lettered): a bug stops the app before the ack, and the
+        # next app reads the record again (streams.enrich_agent.StreamsApp._on_agent_error).
+        manual = stream.noack()
+        async for event in manual.events():
             if app.consumer_generation_id != generation:  # rebalanced: the tables are the truth
                 aggregator.forget()
                 generation = app.consumer_generation_id
-            await boundary.guard(_origin(event), partial(aggregate_one, event))
+            await boundary.guard(_origin(event), partial(_send_notices, alerts, partial(notices_for, event)))
+            await manual.ack(event)
 
     @app.agent(alerts, concurrency=1, name="alerts-notify")
     async def notify(stream: Any) -> None:
@@ -173,8 +170,14 @@ def install_alerting(
     return aggregator
 
 
+async def _send_notices(alerts: Any, decide: Callable[[], list[AlertNotice]]) -> None:
+    for notice in decide():
+        await _send_notice(alerts, notice)
+
+
 async def _send_notice(alerts: Any, notice: AlertNotice) -> None:
     """Written and acknowledged; InvalidRecord if Kafka can never take it, retried while it is away."""
+    log.info("alert_decided", extra={"rule_id": notice.rule_id, "state": notice.state, "value": notice.value})
     delay = 0.2
     while True:
         try:

@@ -98,6 +98,8 @@ class FaustWorker:
             raise FaustAppCrashedError(f"faust app {app.state}: {reason!r}") from reason
         finally:
             self.started = False
+            if self.crashed():  # its in-flight records will never be acked: do not wait for them
+                app.conf.stream_wait_empty = False
             with contextlib.suppress(Exception):  # a crashed app may fail to stop cleanly: it is dropped
                 await asyncio.wait_for(asyncio.shield(app.stop_completely()), APP_STOP_TIMEOUT_S)
 

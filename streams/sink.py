@@ -30,8 +30,8 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from contracts.enriched import COLUMNS, EnrichedEnvelope, EnrichedEvent, decode_enriched
-from contracts.limits import KAFKA_MESSAGE_MAX_BYTES
 from core.clickhouse import TRANSIENT_ERRORS, ClickHouse, error_code, is_permanent
+from core.kafka import consumer_fetch_sizes
 from core.metrics import StreamsMetrics
 from core.settings import KafkaSettings
 from streams.batcher import Batch, EventKey, to_columns, unique_rows, uuid_array_sql
@@ -86,8 +86,7 @@ class ClickHouseSink:
             auto_offset_reset="earliest",
             max_poll_records=5_000,
             # The size budget (contracts.limits): any record Lynex writes fits one fetch.
-            max_partition_fetch_bytes=KAFKA_MESSAGE_MAX_BYTES,
-            fetch_max_bytes=max(KAFKA_MESSAGE_MAX_BYTES, 52_428_800),
+            **consumer_fetch_sizes(),
             # A long ClickHouse outage keeps us retrying one batch; don't get evicted for it.
             max_poll_interval_ms=30 * 60 * 1000,
         )
