@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from contracts.enriched import COLUMNS, EnrichedEvent
 
@@ -23,11 +24,14 @@ class Batch:
     rows: list[EnrichedEvent] = field(default_factory=list)
     # partition -> (first offset, last offset) consumed into this batch
     offsets: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # Each row's record (partition, offset), in row order: where a row ClickHouse refuses came from.
+    origins: list[tuple[int, int]] = field(default_factory=list)
 
     def add(self, partition: int, offset: int, rows: list[EnrichedEvent]) -> None:
         first, _ = self.offsets.get(partition, (offset, offset))
         self.offsets[partition] = (first, offset)
         self.rows.extend(rows)
+        self.origins.extend(repeat((partition, offset), len(rows)))
 
     def is_due(self, now: float, max_rows: int, max_age_s: float) -> bool:
         return len(self.rows) >= max_rows or (bool(self.offsets) and now - self.started_at >= max_age_s)

@@ -251,8 +251,9 @@ class ClickHouseSink:
     async def _store_one_by_one(self, batch: Batch) -> None:
         """A batch ClickHouse refuses for its content: store what it takes, dead-letter the rest."""
         for index, row in enumerate(batch.rows):
-            # The row's own record is part of a batch: the DLQ gets the row, with no offset.
-            origin = Origin(self.topic, -1, -1, row.project_id.encode(), msgspec.json.encode(row))
+            # The DLQ gets the row alone (its record's other rows are stored), naming that record.
+            partition, offset = batch.origins[index]
+            origin = Origin(self.topic, partition, offset, row.project_id.encode(), msgspec.json.encode(row))
             token = f"{batch.dedup_token()}-{index}"
             inserted = await self.boundary.guard(origin, partial(self._store_row, batch, row, token))
             if inserted:

@@ -506,6 +506,13 @@ async def test_rows_clickhouse_refuses_are_dead_lettered_and_the_sink_survives_o
     assert len(dead) == 2
     headers = [dict(d.headers) for d in dead]
     assert {h["lynex-stage"] for h in headers} == {b"sink"}
+    # Each names the record its row came from: the first record held row 3, the second row 11.
+    origins = {
+        msgspec.json.decode(d.value)[1]: (h["lynex-original-partition"], h["lynex-original-offset"])
+        for d, h in zip(dead, headers, strict=True)
+    }
+    assert origins == {"not-a-uuid": (b"0", b"0"), bad_tokens.event_id: (b"0", b"1")}
+    assert {h["lynex-original-topic"] for h in headers} == {topics.enriched.encode()}
     assert sorted(msgspec.json.decode(d.value)[1] for d in dead) == sorted(
         ["not-a-uuid", bad_tokens.event_id]
     )

@@ -35,6 +35,7 @@ def test_offsets_to_commit_are_next_to_read_per_partition() -> None:
     batch.add(1, 5, [])
     assert batch.commit_offsets() == {0: 12, 1: 6}
     assert len(batch.rows) == 3
+    assert batch.origins == [(0, 10), (0, 11), (0, 11)]  # each row's record
 
 
 def test_dedup_token_depends_only_on_topic_and_offsets() -> None:
