@@ -57,6 +57,9 @@ class Supervisor:
         self.metrics = metrics
         self.policy = policy or RestartPolicy()
         self.states: dict[str, WorkerState] = {w.name: WorkerState() for w in self.workers}
+        for worker in self.workers:  # exported as 0 from the start, so rate() and alerts see the first death
+            metrics.restarts.labels(worker.name)
+            metrics.up.labels(worker.name).set(0)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stopping = asyncio.Event()
 

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from contracts.alerts import AlertNotice
+from streams.dlq import DeadLetterBoundary, Origin
 from streams.notify import Dispatcher
 
 
@@ -56,3 +57,31 @@ async def test_in_flight_is_bounded_and_cancel_leaves_unacked() -> None:
     await blocked
     await asyncio.sleep(0.05)
     assert "a1" not in acked
+
+
+class Failing:
+    async def handle(self, n: AlertNotice) -> list[Any]:
+        raise RuntimeError(f"cannot handle {n.alert_id}")
+
+
+class RecordingDeadLetters:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    async def send(self, **record: Any) -> None:
+        self.sent.append(record)
+
+
+async def test_a_notice_that_fails_is_dead_lettered_then_acked() -> None:
+    dead_letters = RecordingDeadLetters()
+    dispatcher = Dispatcher(Failing(), boundary=DeadLetterBoundary(dead_letters))  # type: ignore[arg-type]
+    acked: list[str] = []
+    origin = Origin("lynex.alerts", 2, 41, b"rule-a", b"notice bytes")
+    await dispatcher.submit(notice("a", "a1"), lambda: acked.append("a1"), origin)
+    await asyncio.sleep(0.05)
+    assert acked == ["a1"]  # the partition moves on
+    [record] = dead_letters.sent
+    assert record["stage"] == "notify"
+    assert record["error"] == "RuntimeError: cannot handle a1"
+    assert (record["topic"], record["partition"], record["offset"]) == ("lynex.alerts", 2, 41)
+    assert (record["key"], record["value"]) == (b"rule-a", b"notice bytes")
