@@ -172,10 +172,10 @@ def install_alerting(
 
 async def _send_notices(alerts: Any, decide: Callable[[], list[AlertNotice]]) -> None:
     for notice in decide():
-        await _send_notice(alerts, notice)
+        await send_notice(alerts, notice)
 
 
-async def _send_notice(alerts: Any, notice: AlertNotice) -> None:
+async def send_notice(alerts: Any, notice: AlertNotice) -> None:
     """Written and acknowledged; InvalidRecord if Kafka can never take it, retried while it is away."""
     log.info("alert_decided", extra={"rule_id": notice.rule_id, "state": notice.state, "value": notice.value})
     delay = 0.2
