@@ -17,8 +17,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
-from contracts.limits import KAFKA_MESSAGE_MAX_BYTES
 from core.clickhouse import TRANSIENT_ERRORS, ClickHouse
+from core.kafka import consumer_fetch_sizes
 from core.metrics import StreamsMetrics
 from core.roles import RoleContext
 from core.settings import KafkaSettings
@@ -59,8 +59,7 @@ class DeadLetterLog:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             # A dead-lettered record can be as large as any record Lynex writes.
-            max_partition_fetch_bytes=KAFKA_MESSAGE_MAX_BYTES,
-            fetch_max_bytes=4 * KAFKA_MESSAGE_MAX_BYTES,
+            **consumer_fetch_sizes(),
             # A long ClickHouse outage keeps us retrying one poll's rows; don't get evicted for it.
             max_poll_interval_ms=30 * 60 * 1000,
         )

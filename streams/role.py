@@ -23,6 +23,7 @@ from core.roles import Role, RoleContext
 from core.settings import Settings
 from core.supervise import Worker
 from streams.alert_agents import Alerting, prepare_topics, recovered
+from streams.dead_letter_log import dead_letter_worker
 from streams.dlq import DeadLetterBoundary, DeadLetters
 from streams.enrich_agent import StreamsApp, create_streams_app, streams_app_id
 from streams.pricing import load_price_table
@@ -169,5 +170,6 @@ def build_role(ctx: RoleContext) -> Role:
             Worker("streams-faust", faust.run),
             Worker("clickhouse-sink", run_sink, stop=stop_sink),
             Worker("alert-rules", partial(alerting.rules.run, settings.alerts.rules_reload_s, stop)),
+            dead_letter_worker(ctx, metrics, setup.ready),
         ],
     )
