@@ -65,6 +65,16 @@ describe("the verdict", () => {
     expect(unknown.detail).toContain("lag is unknown");
   });
 
+  it("counts records that did not decode apart: their events are unknown", () => {
+    const v = verdict(accounting({ stored: 1200, deadLettered: 0, deadLetteredRecords: 2, undecodedRecords: 2 }));
+    expect(v).toEqual({
+      tone: "warn",
+      title: "Nothing unaccounted for",
+      detail:
+        "Every accepted event was stored (1,200 events). 2 dead-lettered record(s) could not be decoded, so the events in them (if any) are not counted; see the reasons below.",
+    });
+  });
+
   it("explains a negative gap and undecodable records", () => {
     const v = verdict(accounting({ stored: 1201, deadLettered: 0, missing: -1, undecodedRecords: 2 }));
     expect(v.title).toBe("1 event more stored or dead-lettered than accepted");

@@ -23,14 +23,19 @@ function events(n: number): string {
 export function verdict(a: Accounting): Verdict {
   const waiting = waitingRecords(a);
   const undecoded =
-    a.undecodedRecords > 0 ? ` ${formatCount(a.undecodedRecords)} dead-lettered record(s) could not be decoded, so their events are not counted.` : "";
+    a.undecodedRecords > 0
+      ? ` ${formatCount(a.undecodedRecords)} dead-lettered record(s) could not be decoded, so the events in them (if any) are not counted; see the reasons below.`
+      : "";
   if (a.missing === 0 && a.deadLettered === 0 && a.undecodedRecords === 0)
     return { tone: "ok", title: "Nothing missing", detail: `Every accepted event was stored (${events(a.stored)}).` };
   if (a.missing === 0)
     return {
       tone: "warn",
       title: "Nothing unaccounted for",
-      detail: `${events(a.stored)} stored; ${events(a.deadLettered)} dead-lettered, with the reasons below.${undecoded}`,
+      detail:
+        a.deadLettered > 0
+          ? `${events(a.stored)} stored; ${events(a.deadLettered)} dead-lettered, with the reasons below.${undecoded}`
+          : `Every accepted event was stored (${events(a.stored)}).${undecoded}`,
     };
   if (a.missing < 0)
     return {
