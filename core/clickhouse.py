@@ -170,6 +170,9 @@ async def migrate_clickhouse(clickhouse: ClickHouse, retention_days: int) -> lis
     days = int(retention_days)
     await clickhouse.command(f"ALTER TABLE events MODIFY TTL toDateTime(timestamp) + INTERVAL {days} DAY")
     await clickhouse.command(f"ALTER TABLE events_1m MODIFY TTL minute + INTERVAL {days} DAY")
+    await clickhouse.command(
+        f"ALTER TABLE dead_letters MODIFY TTL toDateTime(received_at) + INTERVAL {days} DAY"
+    )
     if applied:
         log.info("clickhouse_migrated", extra={"versions": applied})
     return applied

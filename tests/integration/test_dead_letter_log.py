@@ -145,3 +145,14 @@ async def test_every_dlq_record_is_recorded_once_and_committed_after_the_insert(
     assert (
         stored("lynex_streams_dead_letter_records_recorded_total", {"project": "b", "stage": "enrich"}) == 2
     )
+
+
+async def test_dead_letters_follow_the_retention_setting(tmp_path: Path) -> None:
+    clickhouse = ClickHouse(f"chdb://{tmp_path / 'ch'}")
+    try:
+        await migrate_clickhouse(clickhouse, 90)
+        await migrate_clickhouse(clickhouse, 7)
+        [(ddl,)] = await clickhouse.query("SHOW CREATE TABLE dead_letters")
+    finally:
+        clickhouse.close()
+    assert "toDateTime(received_at) + toIntervalDay(7)" in ddl
