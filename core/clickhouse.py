@@ -149,6 +149,32 @@ class ClickHouse:
                 self._client = None
 
 
+# The TTL each table keeps, as the retention setting says (`{days}` filled in).
+RETENTION_TTLS = {
+    "events": "toDateTime(timestamp) + INTERVAL {days} DAY",
+    "events_1m": "minute + INTERVAL {days} DAY",
+    "dead_letters": "toDateTime(received_at) + INTERVAL {days} DAY",
+}
+
+
+async def _keep_retention(clickhouse: ClickHouse, days: int) -> None:
+    """Retention is a setting: keep each table's TTL in step with it, altering only a table whose TTL
+    differs. An ALTER rewrites the table's metadata file, and on a full disk the embedded engine (chdb
+    4.4) returned no error but left that file empty: the data directory never opened again. A restart
+    during a disk-full outage must not touch the metadata.
+    """
+    names = ", ".join(f"'{name}'" for name in RETENTION_TTLS)
+    engines = dict(
+        await clickhouse.query(
+            "SELECT name, engine_full FROM system.tables"  # noqa: S608 -- constant table names
+            f" WHERE database = currentDatabase() AND name IN ({names})"
+        )
+    )
+    for table, ttl in RETENTION_TTLS.items():
+        if f"toIntervalDay({days})" not in engines.get(table, ""):
+            await clickhouse.command(f"ALTER TABLE {table} MODIFY TTL {ttl.format(days=days)}")
+
+
 async def migrate_clickhouse(clickhouse: ClickHouse, retention_days: int) -> list[int]:
     """Apply pending DDL migrations in order; re-apply the retention TTL from settings."""
     await clickhouse.command(
@@ -166,13 +192,7 @@ async def migrate_clickhouse(clickhouse: ClickHouse, retention_days: int) -> lis
             "lynex_migrations", [[version], [name], [datetime.now(UTC)]], ["version", "name", "applied_at"]
         )
         applied.append(version)
-    # Retention is a setting: keep the TTL in step with it on every migrate.
-    days = int(retention_days)
-    await clickhouse.command(f"ALTER TABLE events MODIFY TTL toDateTime(timestamp) + INTERVAL {days} DAY")
-    await clickhouse.command(f"ALTER TABLE events_1m MODIFY TTL minute + INTERVAL {days} DAY")
-    await clickhouse.command(
-        f"ALTER TABLE dead_letters MODIFY TTL toDateTime(received_at) + INTERVAL {days} DAY"
-    )
+    await _keep_retention(clickhouse, int(retention_days))
     if applied:
         log.info("clickhouse_migrated", extra={"versions": applied})
     return applied

@@ -379,7 +379,7 @@ def test_production_scenario_scheduling_and_external_endpoints(render: Render) -
     assert env["LYNEX_CLICKHOUSE__DSN"]["value"] == (
         "https://lynex_writer:$(CLICKHOUSE_PASSWORD)@clickhouse.analytics.svc:8443/lynex_prod"
     )
-    assert env["LYNEX_GATEWAY__MAX_BODY_BYTES"]["value"] == "10485760"
+    assert env["LYNEX_GATEWAY__MAX_BODY_BYTES"]["value"] == "2097152"
 
 
 def test_preStop_sleep_lets_load_balancers_drain(render: Render) -> None:
