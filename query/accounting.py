@@ -81,9 +81,10 @@ def build_accounting_routes(
             "Per project over `[from, to)` (default: the last 24 hours), counted by receive time in whole "
             "UTC minutes: events the gateway accepted, events stored, events dead-lettered on the way to "
             "storage with the reasons, and `missing` = accepted - stored - deadLettered. `freshness` is the "
-            "age of the newest stored event; `lag` the records each streams stage has not processed yet "
-            "(all projects: an upper bound on what is still on its way; null with `error` when Kafka "
-            "cannot be asked)."
+            "age of the newest stored event; `lag` the records each streams stage has not processed yet, "
+            "in all partitions (`records`) and in the partition this project's records go to "
+            "(`partitionRecords`, shared with the projects hashed to it): an upper bound on what is still "
+            "on its way; null with `error` when Kafka cannot be asked."
         ),
         tags=["accounting"],
         dependencies={"principal": Provide(auth.principal)},
@@ -125,7 +126,7 @@ def build_accounting_routes(
             undecoded_records=dead.undecoded,
             missing=accepted - stored.in_range - dead.events,
             freshness=Freshness(newest_stored_at=stored.newest, age_seconds=age),
-            lag=await lag.read(),
+            lag=await lag.read(project),
             reasons=dead.reasons,
             as_of=now,
         )

@@ -1,10 +1,12 @@
 """Consumer-group lag of the streams stages: records written to a stage's input topic that the stage
-has not committed yet (end offset minus committed offset, summed over partitions).
+has not committed yet (end offset minus committed offset).
 
-Lag is per topic, not per project (a partition carries many projects), so it is an upper bound on what
-may still be on its way to ClickHouse. Read from Kafka's admin API at most every `ttl_s` seconds, so a
-dashboard refreshing often does not open Kafka connections per request. Kafka unreachable is not an
-error of the accounting endpoint: the lag comes back null with the reason.
+Every Lynex record is keyed by its project id, so a project's records all wait in one partition of each
+topic: `partitionRecords` is the lag of that partition (shared with the projects hashed to it), a tight
+upper bound on what of this project is still on its way; `records` is the whole topic's. Read from
+Kafka's admin API at most every `ttl_s` seconds, so a dashboard refreshing often does not open Kafka
+connections per request. Kafka unreachable is not an error of the accounting endpoint: the lag comes
+back null with the reason.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import msgspec
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
+from aiokafka.partitioner import DefaultPartitioner
 
 from contracts.topics import Topics
 from core.settings import KafkaSettings
@@ -27,9 +30,23 @@ class StageLag(msgspec.Struct, frozen=True, rename="camel"):
     stage: str
     group: str
     topic: str
-    # Records not yet committed by the group; null when Kafka could not be asked (see `error`).
+    # Records not yet committed by the group, all partitions; null when Kafka could not be asked.
     records: int | None
+    # The partition this project's records go to (the producers' key hash), and its lag.
+    partition: int | None = None
+    partition_records: int | None = None
     error: str | None = None
+
+
+# Per stage: the lag of each partition, or why it could not be read.
+Lags = dict[str, dict[int, int] | str]
+
+
+def partition_of(project_id: str, partitions: list[int]) -> int:
+    """The partition Kafka's default partitioner (aiokafka's, which every Lynex producer uses) picks
+    for a record keyed by `project_id`."""
+    ordered = sorted(partitions)
+    return int(DefaultPartitioner()(project_id.encode(), ordered, ordered))
 
 
 @dataclass(frozen=True)
@@ -58,10 +75,24 @@ class ConsumerLag:
         self.stages = stages(settings, topics)
         self.ttl_s = ttl_s
         self.timeout_s = timeout_s
-        self._cached: tuple[float, list[StageLag]] | None = None
+        self._cached: tuple[float, Lags] | None = None
         self._lock = asyncio.Lock()
 
-    async def read(self) -> list[StageLag]:
+    async def read(self, project_id: str) -> list[StageLag]:
+        lags = await self._lags()
+        out = []
+        for stage in self.stages:
+            lag = lags.get(stage.name, "not read")
+            if isinstance(lag, str):
+                out.append(StageLag(stage.name, stage.group, stage.topic, None, error=lag))
+                continue
+            partition = partition_of(project_id, list(lag))
+            out.append(
+                StageLag(stage.name, stage.group, stage.topic, sum(lag.values()), partition, lag[partition])
+            )
+        return out
+
+    async def _lags(self) -> Lags:
         async with self._lock:
             if self._cached is not None and time.monotonic() - self._cached[0] < self.ttl_s:
                 return self._cached[1]
@@ -69,11 +100,11 @@ class ConsumerLag:
                 lags = await asyncio.wait_for(self._read(), timeout=self.timeout_s)
             except (KafkaError, OSError, TimeoutError) as exc:
                 reason = f"Kafka unreachable ({type(exc).__name__})"
-                lags = [StageLag(s.name, s.group, s.topic, None, reason) for s in self.stages]
+                lags = {stage.name: reason for stage in self.stages}
             self._cached = (time.monotonic(), lags)
             return lags
 
-    async def _read(self) -> list[StageLag]:
+    async def _read(self) -> Lags:
         servers = self.settings.bootstrap_servers
         admin = AIOKafkaAdminClient(bootstrap_servers=servers, client_id=f"{self.settings.client_id}-lag")
         consumer = AIOKafkaConsumer(
@@ -84,10 +115,10 @@ class ConsumerLag:
             await consumer.start()
             described = await admin.describe_topics([s.topic for s in self.stages])
             partitions = {t["topic"]: [p["partition"] for p in t["partitions"]] for t in described}
-            return [
-                await _stage_lag(admin, consumer, stage, partitions.get(stage.topic, []))
+            return {
+                stage.name: await _stage_lag(admin, consumer, stage, partitions.get(stage.topic, []))
                 for stage in self.stages
-            ]
+            }
         finally:
             await consumer.stop()
             await admin.close()
@@ -95,17 +126,17 @@ class ConsumerLag:
 
 async def _stage_lag(
     admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer, stage: Stage, partitions: list[int]
-) -> StageLag:
+) -> dict[int, int] | str:
     if not partitions:
-        return StageLag(stage.name, stage.group, stage.topic, None, "topic does not exist yet")
+        return "topic does not exist yet"
     tps = [TopicPartition(stage.topic, p) for p in sorted(partitions)]
     committed = await admin.list_consumer_group_offsets(stage.group, partitions=tps)
     ends = await consumer.end_offsets(tps)
     starts = await consumer.beginning_offsets(tps)
-    lag = 0
+    lags = {}
     for tp in tps:
         meta = committed.get(tp)
         # Never committed: everything still in the topic is ahead of the group.
         done = meta.offset if meta is not None and meta.offset >= 0 else starts[tp]
-        lag += max(ends[tp] - done, 0)
-    return StageLag(stage.name, stage.group, stage.topic, lag)
+        lags[tp.partition] = max(ends[tp] - done, 0)
+    return lags

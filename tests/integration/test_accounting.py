@@ -183,8 +183,7 @@ async def test_lag_counts_what_each_group_has_not_committed(kafka_bootstrap: str
     producer = create_producer(settings.kafka, "test")
     await producer.start()
     try:
-        for i in range(7):
-            await (await producer.send(topics.raw, b"r", key=f"p{i}".encode()))
+        raw = [await (await producer.send(topics.raw, b"r", key=f"p{i}".encode())) for i in range(7)]
         sent = [await (await producer.send(topics.enriched, b"e", key=b"p")) for _ in range(3)]
     finally:
         await producer.stop()
@@ -201,17 +200,22 @@ async def test_lag_counts_what_each_group_has_not_committed(kafka_bootstrap: str
         await consumer.commit({tp: sent[0].offset + 1})
     finally:
         await consumer.stop()
-    lags = {lag.stage: lag for lag in await ConsumerLag(settings.kafka, topics).read()}
+    lags = {lag.stage: lag for lag in await ConsumerLag(settings.kafka, topics).read("p")}
     assert lags["enrich"].records == 7  # never committed: all of it
     assert lags["sink"].records == 2
     assert lags["dead_letter_log"].records == 0
+    # Project "p"'s own partition: where the producer put its records, and what waits there.
+    assert (lags["sink"].partition, lags["sink"].partition_records) == (tp.partition, 2)
+    p0 = {lag.stage: lag for lag in await ConsumerLag(settings.kafka, topics).read("p0")}["enrich"]
+    assert p0.partition == raw[0].partition
+    assert p0.partition_records == sum(1 for m in raw if m.partition == raw[0].partition)
     assert lags["enrich"].group == f"{prefix}lynex-streams"
 
 
 async def test_lag_without_kafka_is_null_with_a_reason() -> None:
     settings = load_settings({"LYNEX_KAFKA__BOOTSTRAP_SERVERS": "127.0.0.1:1"})
-    lags = await ConsumerLag(settings.kafka, Topics.with_prefix("x."), timeout_s=3).read()
-    assert [lag.records for lag in lags] == [None, None, None]
+    lags = await ConsumerLag(settings.kafka, Topics.with_prefix("x."), timeout_s=3).read("p")
+    assert [(lag.records, lag.partition_records) for lag in lags] == [(None, None)] * 3
     assert all(lag.error and "Kafka unreachable" in lag.error for lag in lags)
 
 

@@ -77,7 +77,7 @@ async def test_accepted_stored_and_dead_lettered_add_up(server_factory, kafka_bo
         assert any("ValidationError" in r["error"] for r in body["reasons"])
         assert 0 <= body["freshness"]["ageSeconds"] < 120
         settled = await accounting_when(
-            client, server, lambda b: all(s["records"] == 0 for s in b["lag"]), 30
+            client, server, lambda b: all(s["records"] == s["partitionRecords"] == 0 for s in b["lag"]), 30
         )
         assert [s["stage"] for s in settled["lag"]] == ["enrich", "sink", "dead_letter_log"]
         metrics = (await client.get("/metrics")).text

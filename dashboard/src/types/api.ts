@@ -145,8 +145,11 @@ export interface StageLag {
   stage: string;
   group: string;
   topic: string;
-  /** Records not yet committed by the stage's consumer group; null when Kafka could not be asked. */
+  /** Records not yet committed by the stage's consumer group, all partitions; null when Kafka could not be asked. */
   records: number | null;
+  /** The partition this project's records go to, and the records waiting there (shared with other projects). */
+  partition?: number | null;
+  partitionRecords?: number | null;
   error?: string | null;
 }
 

@@ -71,13 +71,16 @@ export function AccountingView({ data }: { data: Accounting }) {
             {data.freshness.newestStoredAt ? `received ${formatTimestamp(data.freshness.newestStoredAt)} UTC` : "No event of this project is stored yet."}
           </p>
         </Panel>
-        <Panel title="Pipeline lag" hint={waiting === null ? "unknown" : `${formatCount(waiting)} record(s) waiting, all projects`}>
+        <Panel title="Pipeline lag" hint={waiting === null ? "unknown" : `${formatCount(waiting)} record(s) waiting where this project's records wait`}>
           <table className="w-full text-sm">
             <thead>
               <tr className="text-left text-xs text-muted">
                 <th className="py-1 font-medium">Stage</th>
                 <th className="py-1 font-medium">Consumer group</th>
-                <th className="py-1 text-right font-medium">Records waiting</th>
+                <th className="py-1 pl-3 text-right font-medium" title="The partition this project's records go to, shared with the projects hashed to it">
+                  This project's partition
+                </th>
+                <th className="py-1 pl-3 text-right font-medium">All partitions</th>
               </tr>
             </thead>
             <tbody>
@@ -85,9 +88,19 @@ export function AccountingView({ data }: { data: Accounting }) {
                 <tr key={s.stage} className="border-t border-line">
                   <td className="py-1">{STAGE_LABELS[s.stage] ?? s.stage}</td>
                   <td className="py-1 font-mono text-xs text-muted">{s.group}</td>
-                  <td className="py-1 text-right tabular-nums" title={s.error ?? undefined}>
-                    {s.records === null ? <span className="text-warn">{s.error ?? "unknown"}</span> : formatCount(s.records)}
-                  </td>
+                  {s.records === null ? (
+                    <td colSpan={2} className="py-1 text-right text-warn">
+                      {s.error ?? "unknown"}
+                    </td>
+                  ) : (
+                    <>
+                      <td className="py-1 pl-3 text-right tabular-nums">
+                        {s.partitionRecords === null || s.partitionRecords === undefined ? "—" : formatCount(s.partitionRecords)}
+                        {s.partition !== null && s.partition !== undefined && <span className="ml-1 text-xs text-muted">(#{s.partition})</span>}
+                      </td>
+                      <td className="py-1 pl-3 text-right tabular-nums">{formatCount(s.records)}</td>
+                    </>
+                  )}
                 </tr>
               ))}
             </tbody>

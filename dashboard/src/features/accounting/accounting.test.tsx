@@ -23,9 +23,9 @@ function accounting(overrides: Partial<Accounting> = {}): Accounting {
     missing: 0,
     freshness: { newestStoredAt: "2025-01-31T11:59:48Z", ageSeconds: 12.4 },
     lag: [
-      { stage: "enrich", group: "lynex-streams", topic: "lynex.events.raw", records: 0 },
-      { stage: "sink", group: "lynex-sink", topic: "lynex.events.enriched", records: 0 },
-      { stage: "dead_letter_log", group: "lynex-dead-letter-log", topic: "lynex.events.dlq", records: 0 },
+      { stage: "enrich", group: "lynex-streams", topic: "lynex.events.raw", records: 0, partition: 1, partitionRecords: 0 },
+      { stage: "sink", group: "lynex-sink", topic: "lynex.events.enriched", records: 7, partition: 1, partitionRecords: 0 },
+      { stage: "dead_letter_log", group: "lynex-dead-letter-log", topic: "lynex.events.dlq", records: 0, partition: 1, partitionRecords: 0 },
     ],
     reasons: [
       { stage: "enrich", error: "ValidationError: Expected `str`, got `int` - at `$.events[0].body.model`", records: 1, events: 4, undecoded: 0, lastAt: "2025-01-31T11:00:00Z", affectsStorage: true },
@@ -81,8 +81,9 @@ describe("the verdict", () => {
     expect(v.detail).toContain("2 dead-lettered record(s) could not be decoded");
   });
 
-  it("sums the lag, unknown if any stage is unknown", () => {
-    expect(waitingRecords(accounting({ lag: lagOf([2, 5, 0]) }))).toBe(7);
+  it("sums the lag where the project's records wait, unknown if any stage is unknown", () => {
+    expect(waitingRecords(accounting())).toBe(0); // 7 waiting in the sink's topic, none in this project's partition
+    expect(waitingRecords(accounting({ lag: lagOf([2, 5, 0]) }))).toBe(7); // no partition figures: whole topics
     expect(waitingRecords(accounting({ lag: lagOf([2, null]) }))).toBeNull();
   });
 
@@ -102,7 +103,7 @@ describe("the data health page", () => {
     expect(screen.getByTestId("verdict")).toHaveTextContent("Nothing unaccounted for");
     expect(screen.getByTestId("freshness-age")).toHaveTextContent("12 s old");
     const lag = screen.getByRole("region", { name: /Pipeline lag/ });
-    expect(within(lag).getByRole("row", { name: /Sink \(enriched → ClickHouse\) lynex-sink 0/ })).toBeInTheDocument();
+    expect(within(lag).getByRole("row", { name: /Sink \(enriched → ClickHouse\) lynex-sink 0 \(#1\) 7/ })).toBeInTheDocument();
     const reasons = screen.getByRole("region", { name: /Dead-letter reasons/ });
     const rows = within(reasons).getAllByRole("row").slice(1);
     expect(rows.map((r) => r.textContent)).toEqual([

@@ -10,10 +10,12 @@ export interface Verdict {
   detail: string;
 }
 
-/** Records waiting in the pipeline over every stage; null when a stage's lag could not be read. */
+/** Records waiting over every stage where this project's records wait (its partitions; the whole topic
+ * if the server did not say); null when a stage's lag could not be read. */
 export function waitingRecords(a: Accounting): number | null {
-  if (a.lag.some((s) => s.records === null)) return null;
-  return a.lag.reduce((sum, s) => sum + (s.records ?? 0), 0);
+  const waiting = a.lag.map((s) => s.partitionRecords ?? s.records);
+  if (waiting.some((n) => n === null || n === undefined)) return null;
+  return waiting.reduce<number>((sum, n) => sum + (n ?? 0), 0);
 }
 
 function events(n: number): string {
