@@ -7,10 +7,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
@@ -77,6 +77,32 @@ async def start_with_retry(
             log.info("kafka_connected", extra={"client": what, "attempts": attempt})
             return True
     return False
+
+
+async def start_consumer(
+    make: Callable[[], AIOKafkaConsumer], stop: asyncio.Event, what: str, max_delay: float = 5.0
+) -> AIOKafkaConsumer | None:
+    """Start a consumer, retrying while Kafka is unreachable; None if `stop` was set first.
+
+    `make` builds a new, subscribed consumer for each attempt: a stopped aiokafka consumer cannot be
+    started again.
+    """
+    delay = 0.2
+    attempt = 0
+    while not stop.is_set():
+        attempt += 1
+        consumer = make()
+        try:
+            await consumer.start()
+        except (KafkaError, OSError) as exc:
+            log.warning("kafka_unreachable", extra={"client": what, "attempt": attempt, "error": str(exc)})
+            await consumer.stop()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            delay = min(delay * 2, max_delay)
+        else:
+            return consumer
+    return None
 
 
 async def ensure_topics(settings: KafkaSettings, topics: Topics, timeout_s: float = 30.0) -> None:

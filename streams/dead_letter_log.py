@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError
 
 from core.clickhouse import TRANSIENT_ERRORS, ClickHouse
-from core.kafka import consumer_fetch_sizes
+from core.kafka import consumer_fetch_sizes, start_consumer
 from core.metrics import StreamsMetrics
 from core.roles import RoleContext
 from core.settings import KafkaSettings
@@ -52,7 +52,7 @@ class DeadLetterLog:
         self.running = False
 
     def _make_consumer(self) -> AIOKafkaConsumer:
-        return AIOKafkaConsumer(
+        consumer = AIOKafkaConsumer(
             bootstrap_servers=self.settings.bootstrap_servers,
             group_id=self.group_id,
             client_id=f"{self.settings.client_id}-dead-letter-log",
@@ -63,10 +63,13 @@ class DeadLetterLog:
             # A long ClickHouse outage keeps us retrying one poll's rows; don't get evicted for it.
             max_poll_interval_ms=30 * 60 * 1000,
         )
+        consumer.subscribe([self.topic])
+        return consumer
 
     async def run(self) -> None:
         """Record until `stopping` is set, then leave the group."""
-        if not await self._start_consumer():
+        self.consumer = await start_consumer(self._make_consumer, self.stopping, "dead-letter-log")
+        if self.consumer is None:
             return
         self.running = True
         try:
@@ -90,22 +93,6 @@ class DeadLetterLog:
         finally:
             self.running = False
             await self.consumer.stop()
-
-    async def _start_consumer(self) -> bool:
-        delay = 0.2
-        while not self.stopping.is_set():
-            self.consumer = self._make_consumer()
-            try:
-                self.consumer.subscribe([self.topic])
-                await self.consumer.start()
-            except (KafkaError, OSError) as exc:
-                log.warning("dead_letter_log_kafka_unreachable", extra={"error": str(exc)})
-                await self.consumer.stop()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-            else:
-                return True
-        return False
 
     async def _store(self, rows: list[DeadLetterRow]) -> None:
         columns = [list(column) for column in zip(*(r.values() for r in rows), strict=True)]

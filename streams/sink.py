@@ -27,11 +27,11 @@ from typing import Any
 
 import msgspec
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError
 
 from contracts.enriched import COLUMNS, EnrichedEnvelope, EnrichedEvent, decode_enriched
 from core.clickhouse import TRANSIENT_ERRORS, ClickHouse, error_code, is_permanent
-from core.kafka import consumer_fetch_sizes
+from core.kafka import consumer_fetch_sizes, start_consumer
 from core.metrics import StreamsMetrics
 from core.settings import KafkaSettings
 from streams.batcher import Batch, EventKey, to_columns, unique_rows, uuid_array_sql
@@ -78,7 +78,7 @@ class ClickHouseSink:
 
     def _make_consumer(self) -> AIOKafkaConsumer:
         settings = self.settings
-        return AIOKafkaConsumer(
+        consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.bootstrap_servers,
             group_id=self.group_id,
             client_id=f"{settings.client_id}-sink",
@@ -90,6 +90,8 @@ class ClickHouseSink:
             # A long ClickHouse outage keeps us retrying one batch; don't get evicted for it.
             max_poll_interval_ms=30 * 60 * 1000,
         )
+        consumer.subscribe([self.topic], listener=_FlushOnRevoke(self))
+        return consumer
 
     def _new_batch(self) -> Batch:
         return Batch(topic=self.topic, started_at=time.monotonic())
@@ -100,10 +102,8 @@ class ClickHouseSink:
         Raises on a bug; run again (by the supervisor) it starts from the last committed offsets.
         """
         self.batch = self._new_batch()  # what a dead run held uncommitted is read again
-        await self._start_consumer()
-        if self.stopping.is_set():
-            if self.consumer is not None:
-                await self.consumer.stop()
+        self.consumer = await start_consumer(self._make_consumer, self.stopping, "sink")
+        if self.consumer is None:
             return
         self.running = True
         try:
@@ -121,21 +121,6 @@ class ClickHouseSink:
         finally:
             self.running = False
             await self.consumer.stop()
-
-    async def _start_consumer(self) -> None:
-        delay = 0.2
-        while not self.stopping.is_set():
-            self.consumer = self._make_consumer()
-            try:
-                self.consumer.subscribe([self.topic], listener=_FlushOnRevoke(self))
-                await self.consumer.start()
-            except (KafkaError, OSError) as exc:
-                log.warning("sink_kafka_unreachable", extra={"error": str(exc)})
-                await self.consumer.stop()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-            else:
-                return
 
     async def _add(self, tp: TopicPartition, message: Any) -> None:
         origin = Origin(tp.topic, tp.partition, message.offset, message.key, message.value)
