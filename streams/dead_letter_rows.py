@@ -8,6 +8,7 @@ of these (poison, or cut short by the DLQ's size limit); only the count and the 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,7 @@ ROW_COLUMNS = (
     "original_offset",
     "dlq_partition",
     "dlq_offset",
+    "value_hash",
 )
 
 
@@ -55,6 +57,9 @@ class DeadLetterRow:
     original_offset: int
     dlq_partition: int
     dlq_offset: int
+    # Identifies the record's content: the same record dead-lettered again (a stage re-read it after a
+    # crash, so the DLQ holds two copies at two offsets) has the same origin and hash and counts once.
+    value_hash: int
 
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, c) for c in ROW_COLUMNS)
@@ -94,7 +99,13 @@ def to_row(
         original_offset=_int(named.get("lynex-original-offset"), -1, 2**63 - 1),
         dlq_partition=partition,
         dlq_offset=offset,
+        value_hash=content_hash(value or b""),
     )
+
+
+def content_hash(value: bytes) -> int:
+    """64 bits of BLAKE2b over the record's value (a UInt64 column)."""
+    return int.from_bytes(hashlib.blake2b(value, digest_size=8).digest(), "big")
 
 
 def read_contents(value: bytes) -> Contents | None:

@@ -4,6 +4,8 @@
 -- row then falls in the same minute as the accepted events it holds), else the DLQ record's time.
 -- `events` is the number of events in the record (0 when it does not decode: `decoded` = 0).
 -- A record re-read after a crash collapses on merge (same DLQ partition and offset); reads use FINAL.
+-- A record dead-lettered twice (a stage re-read it after a crash) has two DLQ offsets: reads count one
+-- per (stage, original topic/partition/offset, value_hash).
 CREATE TABLE IF NOT EXISTS dead_letters
 (
     project_id          LowCardinality(String),
@@ -19,7 +21,8 @@ CREATE TABLE IF NOT EXISTS dead_letters
     original_partition  Int32,
     original_offset     Int64,
     dlq_partition       Int32,
-    dlq_offset          Int64
+    dlq_offset          Int64,
+    value_hash          UInt64
 )
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(received_at)

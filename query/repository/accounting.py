@@ -3,7 +3,8 @@ accepted counts use too), its newest stored event, and its dead-lettered records
 
 `events` is ordered by (project_id, timestamp), not by receive time, so the stored count reads the
 project's whole `received_at` column: two narrow columns, cheap next to the dashboard's other reads.
-`dead_letters` is read with FINAL: a record the recorder read twice counts once.
+`dead_letters` is read with FINAL: a record the recorder read twice counts once; a record dead-lettered
+twice (two DLQ copies of one origin and content) counts once too.
 """
 
 from __future__ import annotations
@@ -33,9 +34,17 @@ WHERE project_id = {project:String}"""
 DEAD_SQL = """
 SELECT stage, error, count(), sum(events), countIf(decoded = 0), max(dead_lettered_at),
        stage NOT IN {alert_stages:Array(String)}
-FROM dead_letters FINAL
-WHERE project_id = {project:String}
-  AND received_at >= {start:DateTime64(3, 'UTC')} AND received_at < {end:DateTime64(3, 'UTC')}
+FROM (
+    SELECT stage, error, events, decoded, dead_lettered_at
+    FROM dead_letters FINAL
+    WHERE project_id = {project:String}
+      AND received_at >= {start:DateTime64(3, 'UTC')} AND received_at < {end:DateTime64(3, 'UTC')}
+    ORDER BY dead_lettered_at
+    -- One row per dead-lettered record: a copy written again after a crash has the same origin and
+    -- content (a record with no known origin is told apart by its own DLQ position).
+    LIMIT 1 BY stage, original_topic, original_partition, original_offset, value_hash,
+        if(original_offset < 0, dlq_partition, -1), if(original_offset < 0, dlq_offset, -1)
+)
 GROUP BY stage, error
 ORDER BY sum(events) DESC, count() DESC, stage, error"""
 

@@ -53,7 +53,13 @@ def raw_value(project_id: str, n: int, received_at: datetime) -> bytes:
 
 
 async def dead_letter(
-    api: InProcessQuery, project_id: str, stage: str, error: str, value: bytes, offset: int
+    api: InProcessQuery,
+    project_id: str,
+    stage: str,
+    error: str,
+    value: bytes,
+    offset: int,
+    dlq_offset: int | None = None,
 ) -> None:
     """A `dead_letters` row exactly as the recorder writes it for such a DLQ record."""
     row = to_row(
@@ -62,7 +68,7 @@ async def dead_letter(
         headers=dlq_headers(stage, error, "lynex.events.raw", 0, offset),
         timestamp_ms=int((NOW - MIN).timestamp() * 1000),
         partition=0,
-        offset=offset,
+        offset=offset if dlq_offset is None else dlq_offset,
     )
     await api.clickhouse.insert_columns("dead_letters", [[v] for v in row.values()], ROW_COLUMNS)
 
@@ -113,6 +119,24 @@ async def test_accepted_stored_dead_lettered_and_the_gap(api: InProcessQuery) ->
     assert newest == NOW - 10 * MIN + 80 * timedelta(seconds=1)
     assert body["freshness"]["ageSeconds"] == (NOW - newest).total_seconds()
     assert [s["stage"] for s in body["lag"]] == ["enrich", "sink", "dead_letter_log"]
+
+
+async def test_a_record_dead_lettered_twice_counts_once(api: InProcessQuery) -> None:
+    """After a crash a stage may dead-letter the same record again: two DLQ copies, one record. Two
+    different rows refused out of one record (same origin, other content) stay two."""
+    a = api.a.project_id
+    t = NOW - 10 * MIN
+    poison = raw_value(a, 3, t)
+    await dead_letter(api, a, "enrich", "ValidationError: bad", poison, offset=7, dlq_offset=10)
+    await dead_letter(api, a, "enrich", "ValidationError: bad", poison, offset=7, dlq_offset=11)
+    await dead_letter(api, a, "sink", "refused", raw_value(a, 1, t), offset=8, dlq_offset=12)
+    await dead_letter(api, a, "sink", "refused", raw_value(a, 1, t + MIN), offset=8, dlq_offset=13)
+    response = await accounting(api, a, api.a.headers, **{"from": iso(NOW - 60 * MIN)})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["deadLettered"], body["deadLetteredRecords"]) == (5, 3)
+    reasons = {(r["stage"], r["error"]): r["records"] for r in body["reasons"]}
+    assert reasons == {("enrich", "ValidationError: bad"): 1, ("sink", "refused"): 2}
 
 
 async def test_the_default_range_is_the_last_24_hours(api: InProcessQuery) -> None:

@@ -42,6 +42,13 @@ def test_headers_key_and_position_are_kept() -> None:
     assert not row.truncated
 
 
+def test_the_value_hash_tells_contents_apart_and_fits_a_uint64() -> None:
+    one, other = encode(raw_envelope(1)), encode(raw_envelope(2))
+    assert row_for(one).value_hash == row_for(one).value_hash
+    assert row_for(one).value_hash != row_for(other).value_hash
+    assert all(0 <= row_for(v).value_hash < 2**64 for v in (one, other, b""))
+
+
 def test_raw_envelope_counts_its_events_at_the_gateway_receive_time() -> None:
     row = row_for(encode(raw_envelope(7)))
     assert (row.events, row.decoded, row.received_at) == (7, True, RECEIVED)
