@@ -155,6 +155,9 @@ def build_role(ctx: RoleContext) -> Role:
             problems.append("streams: alert tables recovering")
         if not sink.running:
             problems.append("streams: sink not consuming")
+        elif sink.insert_failing:
+            # A ping answers while inserts fail (a full disk, too many parts): say so.
+            problems.append(f"streams: {sink.insert_failing}")
         if not alerting.rules.loaded.is_set():
             problems.append("streams: alert rules not loaded")
         ch = await ctx.clickhouse.ping()

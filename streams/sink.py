@@ -74,6 +74,8 @@ class ClickHouseSink:
         self.batch = self._new_batch()
         self.stopping = asyncio.Event()
         self.running = False
+        # Why the current batch cannot be stored yet (readiness says it), None while inserts succeed.
+        self.insert_failing: str | None = None
         self._flush_lock = asyncio.Lock()
 
     def _make_consumer(self) -> AIOKafkaConsumer:
@@ -151,6 +153,7 @@ class ClickHouseSink:
                     await self._store_one_by_one(batch)
                     return
                 self.metrics.insert_retries.inc()
+                self.insert_failing = f"ClickHouse inserts failing, retrying: {str(exc)[:200]}"
                 log.warning(
                     "clickhouse_insert_retrying",
                     extra={
@@ -163,6 +166,7 @@ class ClickHouseSink:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF_S)
             else:
+                self.insert_failing = None
                 self.metrics.rows_inserted.inc(inserted)
                 self.metrics.duplicates_dropped.inc(len(batch.rows) - inserted)
                 if attempt > 1:
@@ -249,7 +253,7 @@ class ClickHouseSink:
         delay = 0.5
         while True:
             try:
-                return await self._insert(batch, [row], token=token)
+                inserted = await self._insert(batch, [row], token=token)
             except TRANSIENT_ERRORS as exc:
                 if is_permanent(exc):
                     code = error_code(exc)
@@ -257,11 +261,15 @@ class ClickHouseSink:
                         "sink", f"clickhouse refused the row (code {code}): {str(exc)[:500]}"
                     ) from exc
                 self.metrics.insert_retries.inc()
+                self.insert_failing = f"ClickHouse inserts failing, retrying: {str(exc)[:200]}"
                 log.warning(
                     "clickhouse_row_insert_retrying", extra={"error": str(exc)[:300], "delay_s": delay}
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF_S)
+            else:
+                self.insert_failing = None
+                return inserted
 
     async def _commit(self, batch: Batch) -> None:
         offsets = {TopicPartition(self.topic, p): o for p, o in batch.commit_offsets().items()}

@@ -277,11 +277,18 @@ class Run:
             # Killed while it holds a batch it cannot store: the restarted sink must read it again.
             self.streams.kill()
             restart_mark = self.streams.log_path.stat().st_size
-            await asyncio.to_thread(self.streams.start)
+            # Not waiting for /ready: with inserts failing it rightly answers 503 (checked below).
+            await asyncio.to_thread(self.streams.start, False)
             await self.wait_for(
                 lambda: _inserts_failed_for_space(self.streams.log_path, restart_mark) >= 1,
                 "the restarted sink retrying the batch on the full disk",
             )
+            async with httpx.AsyncClient(timeout=5) as http:
+                ready = await http.get(f"{self.streams.url}/ready")
+            if ready.status_code != 503 or "ClickHouse inserts failing" not in ready.text:
+                self.problems.append(
+                    f"/ready did not report the failing inserts: {ready.status_code} {ready.text[:300]}"
+                )
             self.say("streams killed with the disk full, restarted, and failing to insert again")
         finally:
             await asyncio.to_thread(self.disk.free)

@@ -293,12 +293,15 @@ async def test_clickhouse_outage_loses_nothing_and_sends_nothing_to_dlq(
         clickhouse.down = True
         await produce(6)
         await _wait(lambda: clickhouse.failures >= 3)
+        assert sink.insert_failing is not None
+        assert "retrying" in sink.insert_failing
         assert await group_lag(kafka_bootstrap, group, topics.enriched) == 6  # nothing committed while down
         clickhouse.down = False
         await _wait(
             lambda: registry.get_sample_value("lynex_streams_sink_rows_inserted_total") == 500, timeout=30
         )
         await _wait_async(lambda: group_lag(kafka_bootstrap, group, topics.enriched), 0)
+        assert sink.insert_failing is None
     finally:
         await sink.stop()
         await task
