@@ -8,9 +8,9 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
@@ -57,52 +57,46 @@ def consumer_fetch_sizes() -> dict[str, int]:
     }
 
 
-async def start_with_retry(
-    producer: AIOKafkaProducer, stop: asyncio.Event, what: str = "producer", max_delay: float = 5.0
-) -> bool:
-    """Start a client, retrying while Kafka is unreachable; False if `stop` was set first."""
-    delay = 0.2
-    attempt = 0
-    while not stop.is_set():
-        attempt += 1
-        try:
-            await producer.start()
-        except (KafkaError, OSError) as exc:
-            log.warning("kafka_unreachable", extra={"client": what, "attempt": attempt, "error": str(exc)})
-            await producer.stop()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=delay)
-            delay = min(delay * 2, max_delay)
-        else:
-            log.info("kafka_connected", extra={"client": what, "attempts": attempt})
-            return True
-    return False
+class _Client(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
 
 
-async def start_consumer(
-    make: Callable[[], AIOKafkaConsumer], stop: asyncio.Event, what: str, max_delay: float = 5.0
-) -> AIOKafkaConsumer | None:
-    """Start a consumer, retrying while Kafka is unreachable; None if `stop` was set first.
+C = TypeVar("C", bound=_Client)
 
-    `make` builds a new, subscribed consumer for each attempt: a stopped aiokafka consumer cannot be
-    started again.
+
+async def start_client(
+    make: Callable[[], C], stop: asyncio.Event, what: str, max_delay: float = 5.0
+) -> C | None:
+    """Start a Kafka client, retrying while Kafka is unreachable; None if `stop` was set first.
+
+    `make` gives the client for each attempt: a producer can be started again after a failed start,
+    a consumer cannot (`make` then builds and subscribes a new one).
     """
     delay = 0.2
     attempt = 0
     while not stop.is_set():
         attempt += 1
-        consumer = make()
+        client = make()
         try:
-            await consumer.start()
+            await client.start()
         except (KafkaError, OSError) as exc:
             log.warning("kafka_unreachable", extra={"client": what, "attempt": attempt, "error": str(exc)})
-            await consumer.stop()
+            await client.stop()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
             delay = min(delay * 2, max_delay)
         else:
-            return consumer
+            log.info("kafka_connected", extra={"client": what, "attempts": attempt})
+            return client
     return None
+
+
+async def start_with_retry(
+    producer: AIOKafkaProducer, stop: asyncio.Event, what: str = "producer", max_delay: float = 5.0
+) -> bool:
+    """Start a producer, retrying while Kafka is unreachable; False if `stop` was set first."""
+    return await start_client(lambda: producer, stop, what, max_delay) is not None
 
 
 async def ensure_topics(settings: KafkaSettings, topics: Topics, timeout_s: float = 30.0) -> None:

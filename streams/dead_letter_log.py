@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError
 
 from core.clickhouse import TRANSIENT_ERRORS, ClickHouse
-from core.kafka import consumer_fetch_sizes, start_consumer
+from core.kafka import consumer_fetch_sizes, start_client
 from core.metrics import StreamsMetrics
 from core.roles import RoleContext
 from core.settings import KafkaSettings
@@ -68,7 +68,7 @@ class DeadLetterLog:
 
     async def run(self) -> None:
         """Record until `stopping` is set, then leave the group."""
-        self.consumer = await start_consumer(self._make_consumer, self.stopping, "dead-letter-log")
+        self.consumer = await start_client(self._make_consumer, self.stopping, "dead-letter-log")
         if self.consumer is None:
             return
         self.running = True

@@ -31,7 +31,7 @@ from aiokafka.errors import CommitFailedError
 
 from contracts.enriched import COLUMNS, EnrichedEnvelope, EnrichedEvent, decode_enriched
 from core.clickhouse import TRANSIENT_ERRORS, ClickHouse, error_code, is_permanent
-from core.kafka import consumer_fetch_sizes, start_consumer
+from core.kafka import consumer_fetch_sizes, start_client
 from core.metrics import StreamsMetrics
 from core.settings import KafkaSettings
 from streams.batcher import Batch, EventKey, to_columns, unique_rows, uuid_array_sql
@@ -104,7 +104,7 @@ class ClickHouseSink:
         Raises on a bug; run again (by the supervisor) it starts from the last committed offsets.
         """
         self.batch = self._new_batch()  # what a dead run held uncommitted is read again
-        self.consumer = await start_consumer(self._make_consumer, self.stopping, "sink")
+        self.consumer = await start_client(self._make_consumer, self.stopping, "sink")
         if self.consumer is None:
             return
         self.running = True
