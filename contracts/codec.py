@@ -44,15 +44,16 @@ _PATH_RE = re.compile(r" - at `(\$[^`]*)`$")
 # What msgspec raises on bytes it cannot take: DecodeError (ValidationError is a subclass), and
 # UnicodeDecodeError (a ValueError) for invalid UTF-8 inside a string. RecursionError is kept out by
 # the depth check that runs first; it is caught too so that no input can reach a 5xx.
-_DecodeFailure = (msgspec.DecodeError, ValueError, RecursionError)
+DECODE_FAILURES = (msgspec.DecodeError, ValueError, RecursionError)
+TOO_DEEP = f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels"
 
 
-def _split_error(exc: BaseException) -> tuple[str, str]:
-    """msgspec says "Expected `int`, got `str` - at `$.body.tokens`"; split message and path."""
+def split_error(exc: BaseException) -> tuple[str, str]:
+    """(JSON path, message) of any decode failure; `$` when msgspec names no path. msgspec says "Expected `int`, got `str` - at `$.body.tokens`"; split message and path."""
     if isinstance(exc, UnicodeDecodeError):
         return "$", f"invalid JSON: not UTF-8 at byte {exc.start}"
     if isinstance(exc, RecursionError):
-        return "$", f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels"
+        return "$", TOO_DEEP
     text = str(exc)
     match = _PATH_RE.search(text)
     if match is None:
@@ -76,12 +77,12 @@ def decode_events(payload: bytes) -> tuple[list[Event], bool] | list[FieldError]
     """
     payload = payload.lstrip(b" \t\r\n")
     if exceeds_depth(payload, MAX_JSON_DEPTH):
-        return [FieldError(path="$", message=f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels")]
+        return [FieldError(path="$", message=TOO_DEEP)]
     if payload[:1] != b"{":
         try:
             _any_decoder.decode(payload)
-        except _DecodeFailure as exc:
-            return [FieldError(path="$", message=_split_error(exc)[1])]
+        except DECODE_FAILURES as exc:
+            return [FieldError(path="$", message=split_error(exc)[1])]
         return [FieldError(path="$", message='expected a JSON object: one event or {"events": [...]}')]
     # An object with `type` is one event, else one with `events` is a batch. The first key decides on
     # the hot path; the full shape is looked at only when that guess fails to decode.
@@ -101,8 +102,8 @@ def decode_events(payload: bytes) -> tuple[list[Event], bool] | list[FieldError]
 def _decode_event(payload: bytes) -> tuple[list[Event], bool] | list[FieldError]:
     try:
         return [_event_decoder.decode(payload)], False
-    except _DecodeFailure as exc:
-        path, message = _split_error(exc)
+    except DECODE_FAILURES as exc:
+        path, message = split_error(exc)
         return [FieldError(path=path, message=message)]
 
 
@@ -142,7 +143,7 @@ def _shape(payload: bytes) -> str:
     """ "event" (has `type`), "batch" (has `events` and no `type`) or "" (neither, or not decodable)."""
     try:
         shape = _shape_decoder.decode(payload)
-    except _DecodeFailure:
+    except DECODE_FAILURES:
         return ""
     if shape.type:
         return "event"
@@ -154,24 +155,24 @@ def _decode_batch(payload: bytes) -> tuple[list[Event], bool] | list[FieldError]
         return _batch_decoder.decode(payload).events, True
     except msgspec.ValidationError as exc:
         first = exc
-    except _DecodeFailure as exc:
-        return [FieldError(path="$", message=_split_error(exc)[1])]
+    except DECODE_FAILURES as exc:
+        return [FieldError(path="$", message=split_error(exc)[1])]
     try:
         loose = _loose_batch_decoder.decode(payload)
-    except _DecodeFailure as exc:
-        path, message = _split_error(exc)
+    except DECODE_FAILURES as exc:
+        path, message = split_error(exc)
         return [FieldError(path=path, message=message)]
     errors: list[FieldError] = []
     for index, raw in enumerate(loose.events):
         try:
             _event_decoder.decode(raw)
-        except _DecodeFailure as exc:
-            path, message = _split_error(exc)
+        except DECODE_FAILURES as exc:
+            path, message = split_error(exc)
             errors.append(
                 FieldError(path=_prefixed(path, f"$.events[{index}]"), message=message, index=index)
             )
     if not errors:  # the batch as a whole was refused for a reason no single event shows
-        path, message = _split_error(first)
+        path, message = split_error(first)
         errors.append(FieldError(path=path, message=message))
     return errors
 

@@ -16,12 +16,11 @@ import msgspec
 from litestar import Request
 from litestar.openapi.spec import Operation
 
+from contracts.codec import DECODE_FAILURES, TOO_DEEP, split_error
 from contracts.depth import exceeds_depth
 from contracts.limits import MAX_JSON_DEPTH
 from contracts.schema import inlined
 from query.errors import InvalidParameter
-
-_TOO_DEEP = f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels"
 
 
 async def decode_body(request: Request[Any, Any, Any], kind: type[Any]) -> Any:
@@ -32,21 +31,12 @@ async def decode_body(request: Request[Any, Any, Any], kind: type[Any]) -> Any:
 def decode_json(payload: bytes, kind: type[Any]) -> Any:
     """`payload` as a `kind`, or InvalidParameter saying what is wrong with it."""
     if exceeds_depth(payload, MAX_JSON_DEPTH):
-        raise InvalidParameter("body", _TOO_DEEP)
+        raise InvalidParameter("body", TOO_DEEP)
     try:
         value = msgspec.json.decode(payload, type=kind)
-    except msgspec.ValidationError as exc:
-        text = str(exc)
-        path = text.rpartition("at `")[2].rstrip("`") if "at `" in text else "body"
-        raise InvalidParameter(path, text.split(" - at ", maxsplit=1)[0]) from exc
-    except msgspec.DecodeError as exc:
-        raise InvalidParameter("body", f"invalid JSON: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise InvalidParameter("body", f"invalid JSON: not UTF-8 at byte {exc.start}") from exc
-    except RecursionError as exc:  # kept out by the depth check; caught so that nothing reaches a 5xx
-        raise InvalidParameter("body", _TOO_DEEP) from exc
-    except ValueError as exc:
-        raise InvalidParameter("body", f"invalid JSON: {exc}") from exc
+    except DECODE_FAILURES as exc:
+        path, message = split_error(exc)
+        raise InvalidParameter("body" if path == "$" else path, message) from exc
     if b"\\u0000" in payload and _has_nul(msgspec.json.decode(payload)):
         raise InvalidParameter("body", "a string holds a NUL character (\\u0000), which no field accepts")
     return value
