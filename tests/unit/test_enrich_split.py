@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 
-from contracts.enriched import COLUMNS, EnrichedEnvelope, EnrichedEvent, decode_enriched, encode_enriched
+from contracts.enriched import EnrichedEnvelope, EnrichedEvent, decode_enriched, encode_enriched
 from streams.enrich import encode_records
 from streams.errors import InvalidRecord
+from tests.support.query_app import enriched
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def row(body_bytes: int) -> EnrichedEvent:
-    values: dict[str, object] = dict.fromkeys(COLUMNS, "")
-    values.update(
-        project_id="p",
-        event_id=str(uuid.uuid4()),
-        timestamp=T,
-        received_at=T,
-        timestamp_adjusted=0,
-        input_tokens=1,
-        output_tokens=2,
-        cached_tokens=0,
-        reasoning_tokens=0,
-        cost_usd=None,
-        latency_ms=None,
-        body="x" * body_bytes,
-    )
-    return EnrichedEvent(**values)  # type: ignore[arg-type]
+    return enriched("p", T, body="x" * body_bytes)
 
 
 def test_an_envelope_within_the_limit_is_one_record_as_before() -> None:
